@@ -1,0 +1,150 @@
+//! The assignment context every chip writes through.
+//!
+//! One code path serves three purposes, so that they cannot drift apart:
+//! - the **dry run** ([`Ctx::dry`]) that [`crate::spec::CircuitSpec`] uses to count rows,
+//!   advice cells and constants before anything is proved,
+//! - **keygen** (a real region, all witness values unknown),
+//! - **proving** (a real region, witness values known).
+//!
+//! halo2-axiom's `SimpleFloorPlanner` starts every region at row 0, so the context tracks
+//! absolute rows itself: [`Ctx::alloc`] hands out fresh rows and chips write at absolute offsets.
+//!
+//! It also implements the test-only mutation hook: advice cells are numbered in assignment
+//! order and [`Tamper`] adds a delta to exactly one of them (the honest value travels on, so a
+//! mutation changes a single cell).
+use halo2_proofs::{
+    circuit::{Cell, Region, Value},
+    halo2curves::ff::PrimeField,
+    plonk::{Advice, Column, Error, Fixed, Selector},
+};
+use serde::{Deserialize, Serialize};
+
+/// A single-cell witness mutation: add `delta` to the `cell`-th assigned advice cell
+/// (0-based, in the circuit's fixed assignment order). Test only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tamper {
+    pub cell: usize,
+    pub delta: u64,
+}
+
+/// An assigned advice cell with its honest value.
+#[derive(Clone, Debug)]
+pub struct ACell<F: PrimeField> {
+    pub cell: Cell,
+    pub value: Value<F>,
+}
+
+/// Assignment context over an optional halo2 region (`None` in the dry run).
+pub struct Ctx<'a, 'r, F: PrimeField> {
+    region: Option<&'a mut Region<'r, F>>,
+    /// `(cell index, delta)` added to the written value of that advice cell.
+    mutations: Vec<(usize, F)>,
+    /// Number of advice cells assigned so far.
+    pub advice_cells: usize,
+    /// Number of constants placed in the constants column so far.
+    pub constants: usize,
+    /// Next free row.
+    pub row: usize,
+}
+
+impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
+    /// A context that assigns nothing and only counts.
+    pub fn dry() -> Self {
+        Ctx {
+            region: None,
+            mutations: Vec::new(),
+            advice_cells: 0,
+            constants: 0,
+            row: 0,
+        }
+    }
+
+    /// A context over a real region. `mutations` (test only, normally empty) lists
+    /// `(advice cell index, delta)` pairs added to the written values.
+    pub fn new(region: &'a mut Region<'r, F>, mutations: Vec<(usize, F)>) -> Self {
+        Ctx {
+            region: Some(region),
+            mutations,
+            advice_cells: 0,
+            constants: 0,
+            row: 0,
+        }
+    }
+
+    /// Reserves `n` fresh rows and returns the first.
+    pub fn alloc(&mut self, n: usize) -> usize {
+        let start = self.row;
+        self.row += n;
+        start
+    }
+
+    /// Assigns an advice cell (applying the tamper hook if it targets this cell).
+    pub fn assign_advice(&mut self, col: Column<Advice>, row: usize, value: Value<F>) -> ACell<F> {
+        let index = self.advice_cells;
+        self.advice_cells += 1;
+        let delta = self
+            .mutations
+            .iter()
+            .filter(|(c, _)| *c == index)
+            .fold(F::ZERO, |acc, (_, d)| acc + d);
+        let written = if delta == F::ZERO {
+            value
+        } else {
+            value.map(|v| v + delta)
+        };
+        let cell = match self.region.as_deref_mut() {
+            Some(region) => region.assign_advice(col, row, written).cell(),
+            None => Cell {
+                row_offset: row,
+                column: col.into(),
+            },
+        };
+        ACell { cell, value }
+    }
+
+    /// Assigns an advice cell holding a copy of `src`, with a copy constraint.
+    pub fn copy_advice(&mut self, src: &ACell<F>, col: Column<Advice>, row: usize) -> ACell<F> {
+        let dst = self.assign_advice(col, row, src.value);
+        self.constrain_equal(src.cell, dst.cell);
+        dst
+    }
+
+    /// Assigns a fixed cell.
+    pub fn assign_fixed(&mut self, col: Column<Fixed>, row: usize, value: F) {
+        if let Some(region) = self.region.as_deref_mut() {
+            region.assign_fixed(col, row, value);
+        }
+    }
+
+    /// Enables a selector at a row.
+    pub fn enable(&mut self, selector: &Selector, row: usize) -> Result<(), Error> {
+        match self.region.as_deref_mut() {
+            Some(region) => selector.enable(region, row),
+            None => Ok(()),
+        }
+    }
+
+    /// Copy-constrains two cells.
+    pub fn constrain_equal(&mut self, a: Cell, b: Cell) {
+        if let Some(region) = self.region.as_deref_mut() {
+            region.constrain_equal(a, b);
+        }
+    }
+
+    /// Constrains a cell to a constant (placed in the constants column, bound by the vk).
+    pub fn constrain_constant(&mut self, cell: Cell, value: F) -> Result<(), Error> {
+        self.constants += 1;
+        match self.region.as_deref_mut() {
+            Some(region) => region.constrain_constant(cell, value),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `Value::known(x)` when the witness is present.
+pub fn known<F: PrimeField>(x: Option<F>) -> Value<F> {
+    match x {
+        Some(v) => Value::known(v),
+        None => Value::unknown(),
+    }
+}

@@ -1,0 +1,9 @@
+//! One chip per file. Every chip takes its columns from the caller (see
+//! [`crate::layout::ModelConfig`]), so all chips share the same advice and fixed columns.
+pub mod ctx;
+pub mod dot;
+pub mod maxpool;
+pub mod permute;
+pub mod range;
+pub mod requant;
+pub mod tables;

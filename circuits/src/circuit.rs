@@ -1,0 +1,207 @@
+//! The halo2 circuit of a whole model.
+//!
+//! Public inputs (one instance column): `[model_hash, input_0 .., input_{n-1}, output_0 ..]`,
+//! each an integer encoded by [`to_field`]. The model hash enters as [`hash_to_field`] of the
+//! 32-byte hash and is also a **constant** of the circuit (a fixed cell copied to instance row
+//! 0), so the verifying key itself commits to it: a proof verifies only against the key of the
+//! model it was made for, with that hash as public input.
+//!
+//! `configure_with_params` depends only on [`CircuitParams`] (the dot width), never on the
+//! model, so a verifier can read a verifying key with
+//! `VerifyingKey::read::<_, ModelCircuit<Fr>>(reader, format, params)` without the model.
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use halo2_proofs::{
+    circuit::{Layouter, SimpleFloorPlanner},
+    halo2curves::ff::PrimeField,
+    plonk::{Circuit, ConstraintSystem, Error},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::chips::ctx::Ctx;
+pub use crate::chips::ctx::Tamper;
+use crate::chips::tables::TablePlan;
+use crate::error::CircuitError;
+use crate::eval::{eval, Witness};
+pub use crate::field::{hash_to_field, to_field};
+use crate::ir::CircuitModel;
+use crate::layout::{layout, ModelConfig, MIN_WIDTH};
+use crate::validate::validate;
+
+/// The small parameters `configure` depends on; stored next to the verifying key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitParams {
+    /// Terms per dot-product row (advice columns = width + 1).
+    pub width: usize,
+}
+
+impl Default for CircuitParams {
+    fn default() -> Self {
+        CircuitParams { width: 8 }
+    }
+}
+
+impl CircuitParams {
+    /// Checks the parameters are supported.
+    pub fn check(&self) -> Result<(), CircuitError> {
+        if self.width < MIN_WIDTH {
+            return Err(CircuitError::BadWidth {
+                width: self.width,
+                min: MIN_WIDTH,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The circuit proving one inference of `model`.
+#[derive(Clone, Debug)]
+pub struct ModelCircuit<F: PrimeField> {
+    pub model: Arc<CircuitModel>,
+    pub params: CircuitParams,
+    /// The model hash (see [`hash_to_field`] for how it becomes a field element).
+    pub model_hash: [u8; 32],
+    /// The input vector; `None` for keygen.
+    pub input: Option<Vec<i64>>,
+    /// Every intermediate value, computed from `input` by [`eval`] at construction.
+    pub witness: Option<Witness>,
+    /// Test-only single-cell mutation (see [`Tamper`]); `None` in real use.
+    #[doc(hidden)]
+    pub tamper: Option<Tamper>,
+    /// Test-only multi-cell forgery: `(advice cell index, signed delta)` pairs, to build a
+    /// consistent cheating witness (for example a wrong quotient with its matching
+    /// remainder) and check that a specific constraint rejects it. Empty in real use.
+    #[doc(hidden)]
+    pub forge: Vec<(usize, i64)>,
+    plan: TablePlan,
+    _f: PhantomData<F>,
+}
+
+impl<F: PrimeField> ModelCircuit<F> {
+    /// Validates the model and parameters and, when an input is given, evaluates the model on
+    /// it (so an out-of-range value is an error here, before any proving).
+    pub fn new(
+        model: Arc<CircuitModel>,
+        params: CircuitParams,
+        model_hash: [u8; 32],
+        input: Option<Vec<i64>>,
+    ) -> Result<Self, CircuitError> {
+        params.check()?;
+        validate(&model)?;
+        let witness = match &input {
+            Some(x) => Some(eval(&model, x)?),
+            None => None,
+        };
+        let plan = TablePlan::from_model(&model);
+        Ok(ModelCircuit {
+            model,
+            params,
+            model_hash,
+            input,
+            witness,
+            tamper: None,
+            forge: Vec::new(),
+            plan,
+            _f: PhantomData,
+        })
+    }
+
+    /// The circuit for keygen (no witness).
+    pub fn for_keygen(
+        model: Arc<CircuitModel>,
+        params: CircuitParams,
+        model_hash: [u8; 32],
+    ) -> Result<Self, CircuitError> {
+        Self::new(model, params, model_hash, None)
+    }
+
+    /// The public inputs of this proof (`None` without a witness).
+    pub fn instances(&self) -> Option<Vec<F>> {
+        self.witness
+            .as_ref()
+            .map(|w| instances(&self.model, &self.model_hash, w))
+    }
+
+    fn mutations(&self) -> Vec<(usize, F)> {
+        let mut m: Vec<(usize, F)> = self.forge.iter().map(|&(c, d)| (c, to_field(d))).collect();
+        if let Some(t) = self.tamper {
+            m.push((t.cell, F::from(t.delta)));
+        }
+        m
+    }
+
+    /// Number of advice cells synthesis assigns (the range of [`Tamper::cell`]).
+    pub fn advice_cell_count(&self) -> Result<usize, CircuitError> {
+        let opts = crate::spec::CompileOptions {
+            width: self.params.width,
+        };
+        Ok(crate::spec::CircuitSpec::compile(&self.model, &opts)?.advice_cells)
+    }
+}
+
+/// The public inputs `[model_hash, input.., output..]` for a witness of `model`.
+pub fn instances<F: PrimeField>(
+    model: &CircuitModel,
+    model_hash: &[u8; 32],
+    w: &Witness,
+) -> Vec<F> {
+    let mut v = Vec::with_capacity(1 + model.input_len + w.output().len());
+    v.push(hash_to_field(model_hash));
+    if let Some(input) = w.tensors.first() {
+        v.extend(input.iter().map(|&x| to_field::<F>(x)));
+    }
+    v.extend(w.output().iter().map(|&x| to_field::<F>(x)));
+    v
+}
+
+impl<F: PrimeField> Circuit<F> for ModelCircuit<F> {
+    type Config = ModelConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = CircuitParams;
+
+    fn without_witnesses(&self) -> Self {
+        ModelCircuit {
+            input: None,
+            witness: None,
+            tamper: None,
+            forge: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    fn params(&self) -> CircuitParams {
+        self.params
+    }
+
+    fn configure_with_params(meta: &mut ConstraintSystem<F>, params: CircuitParams) -> ModelConfig {
+        ModelConfig::configure(meta, params.width)
+    }
+
+    fn configure(meta: &mut ConstraintSystem<F>) -> ModelConfig {
+        ModelConfig::configure(meta, CircuitParams::default().width)
+    }
+
+    fn synthesize(&self, config: ModelConfig, mut layouter: impl Layouter<F>) -> Result<(), Error> {
+        config.tables.load(&mut layouter, &self.plan)?;
+        let hash = hash_to_field::<F>(&self.model_hash);
+        let (bindings, _) = layouter.assign_region(
+            || "model",
+            |mut region| {
+                let mut ctx = Ctx::new(&mut region, self.mutations());
+                layout(
+                    &mut ctx,
+                    &config,
+                    &self.model,
+                    &self.plan,
+                    self.witness.as_ref(),
+                    hash,
+                )
+            },
+        )?;
+        for (cell, row) in bindings {
+            layouter.constrain_instance(cell, config.instance, row);
+        }
+        Ok(())
+    }
+}

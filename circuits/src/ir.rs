@@ -1,0 +1,109 @@
+//! The circuit-level model: what the circuit proves, in plain integers.
+//!
+//! The prover lowers a quantized model into this form; nothing here knows about ONNX or
+//! ndarray, so the thin verifier can depend on this crate. Every tensor is a flat vector of
+//! integers; layers read whole tensors by id and write one new tensor.
+//!
+//! Semantics (the circuit proves exactly this, see [`crate::eval::eval`]):
+//! - [`LayerKind::Affine`]: for each output `j`, `z_j = bias_j + sum_t coeff_t * x[src_t][idx_t]`,
+//!   then `y_j = act(round_shift(z_j, shift))` where `round_shift(z, s) = floor((z + 2^(s-1)) / 2^s)`
+//!   for `s > 0` and `z` for `s = 0`. The rounded value must lie in `[-2^(bits-1), 2^(bits-1))`.
+//! - [`LayerKind::Requant`]: the same rescale and activation applied element-wise to a tensor.
+//! - [`LayerKind::MaxPool`]: `y_j = max_{i in window_j} x[i]`.
+//! - [`LayerKind::Permute`]: `y_j = x[perm_j]` (reshape / transpose / flatten; no cells).
+use serde::{Deserialize, Serialize};
+
+/// Index of a tensor: 0 is the model input, layer `i` produces tensor `i + 1`.
+pub type TensorId = usize;
+
+/// A nonlinearity applied through a lookup table after the rescale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    /// `y = q` (a range check only).
+    Identity,
+    /// `y = max(q, 0)`.
+    Relu,
+    /// An arbitrary function given as an explicit table: `y = values[q - min]` for
+    /// `q in [min, min + values.len())`. Sigmoid and tanh are lowered to this, with the table
+    /// computed once at quantization time so that the integer reference has no floats.
+    Table {
+        name: String,
+        min: i64,
+        values: Vec<i64>,
+    },
+}
+
+/// One term of an affine output: `coeff * x[src][idx]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Term {
+    /// Which input tensor (an index into [`AffineLayer::inputs`]).
+    pub src: u8,
+    /// Element index in that tensor.
+    pub idx: u32,
+    /// Integer coefficient (a quantized weight).
+    pub coeff: i64,
+}
+
+/// One output element of an affine layer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffineRow {
+    pub bias: i64,
+    pub terms: Vec<Term>,
+}
+
+/// Rescale and activation that follow an accumulation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requant {
+    /// Right shift with round-half-up; 0 means none.
+    pub shift: u32,
+    pub act: Activation,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffineLayer {
+    pub inputs: Vec<TensorId>,
+    pub rows: Vec<AffineRow>,
+    pub requant: Requant,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LayerKind {
+    Affine(AffineLayer),
+    Requant {
+        input: TensorId,
+        requant: Requant,
+    },
+    MaxPool {
+        input: TensorId,
+        windows: Vec<Vec<u32>>,
+    },
+    Permute {
+        input: TensorId,
+        perm: Vec<u32>,
+    },
+}
+
+/// A layer with the name of the model node(s) it came from (for errors and reports).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layer {
+    pub name: String,
+    pub kind: LayerKind,
+}
+
+/// The whole model as the circuit sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitModel {
+    /// Number of elements of the input tensor (tensor 0).
+    pub input_len: usize,
+    /// Layer `i` produces tensor `i + 1`.
+    pub layers: Vec<Layer>,
+    /// Activation range: every rescaled value lies in `[-2^(bits-1), 2^(bits-1))`.
+    pub bits: u32,
+}
+
+impl CircuitModel {
+    /// The tensor the last layer produces (the public output).
+    pub fn output(&self) -> TensorId {
+        self.layers.len()
+    }
+}

@@ -1,0 +1,276 @@
+//! The column set shared by all chips and the model layout that places every layer.
+//!
+//! [`layout`] is the single code path used by the dry run ([`crate::spec::CircuitSpec`]),
+//! keygen and proving, so the spec's row and cell counts are the circuit's by construction.
+//!
+//! Columns for width `W` (at least [`MIN_WIDTH`]):
+//!
+//! | kind     | columns                                   |
+//! |----------|-------------------------------------------|
+//! | advice   | `a_0 .. a_{W-1}`, `acc` (all equality-enabled) |
+//! | fixed    | `f_0 .. f_{W-1}`, `bias`, `cont`, `constants` |
+//! | instance | one: `[model_hash, input_0 .., output_0 ..]` |
+//! | tables   | activation `(tag, in, out)`, range `(tag, value)` |
+//!
+//! Rows, top to bottom: a header holding the model hash (an advice cell constrained to a
+//! constant, so the verifying key carries the hash) and the input cells, packed `W + 1` per
+//! row, each bound to its instance row; then each layer's rows in order.
+//! Requant rows use `(a_0, a_1, a_2, a_3)` as `(z, q, r, y)` and `(f_0, f_1, f_2, f_3)` as
+//! `(pow, half, act_tag, shift_tag)`; max-pool rows use `(a_0, a_1, a_2, a_3)` as
+//! `(x, y, d, p)` and `(f_0, f_1, f_3)` as `(cont, last, range tag)` (`a_3` is `acc` when
+//! `W = 3`).
+use halo2_proofs::{
+    circuit::Cell,
+    halo2curves::ff::PrimeField,
+    plonk::{Advice, Column, ConstraintSystem, Error, Fixed, Instance},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::chips::ctx::{known, ACell, Ctx};
+use crate::chips::dot::{DotChip, DotConfig};
+use crate::chips::maxpool::{MaxPoolChip, MaxPoolConfig};
+use crate::chips::permute::permute;
+use crate::chips::requant::{RequantChip, RequantConfig, RequantOp};
+use crate::chips::tables::{TableConfig, TablePlan};
+use crate::eval::Witness;
+use crate::field::to_field;
+use crate::ir::{CircuitModel, LayerKind, Requant};
+
+/// Smallest supported dot-product width (requant rows need four advice cells).
+pub const MIN_WIDTH: usize = 3;
+
+/// All columns and chip configs of the model circuit.
+#[derive(Clone, Debug)]
+pub struct ModelConfig {
+    pub instance: Column<Instance>,
+    pub constants: Column<Fixed>,
+    /// `a_0 .. a_{W-1}, acc`.
+    pub advice: Vec<Column<Advice>>,
+    /// `f_0 .. f_{W-1}, bias, cont`.
+    pub fixed: Vec<Column<Fixed>>,
+    pub dot: DotConfig,
+    pub requant: RequantConfig,
+    pub maxpool: MaxPoolConfig,
+    pub tables: TableConfig,
+}
+
+impl ModelConfig {
+    /// Configures every column, gate and lookup for dot width `width` (raised to
+    /// [`MIN_WIDTH`] if smaller; [`crate::spec::CircuitSpec::compile`] rejects such widths).
+    pub fn configure<F: PrimeField>(meta: &mut ConstraintSystem<F>, width: usize) -> Self {
+        let w = width.max(MIN_WIDTH);
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        let constants = meta.fixed_column();
+        meta.enable_constant(constants);
+        let advice: Vec<Column<Advice>> = (0..=w).map(|_| meta.advice_column()).collect();
+        for &a in &advice {
+            meta.enable_equality(a);
+        }
+        let fixed: Vec<Column<Fixed>> = (0..w + 2).map(|_| meta.fixed_column()).collect();
+        let tables = TableConfig::configure(meta);
+        // Indexing below is within bounds: advice has w + 1 >= 4 and fixed w + 2 >= 5 columns.
+        let slots = advice[..w]
+            .iter()
+            .copied()
+            .zip(fixed[..w].iter().copied())
+            .collect();
+        let dot = DotConfig::configure(meta, slots, advice[w], fixed[w], fixed[w + 1]);
+        let a4 = [advice[0], advice[1], advice[2], advice[3]];
+        let f4 = [fixed[0], fixed[1], fixed[2], fixed[3]];
+        let requant = RequantConfig::configure(meta, a4, f4, &tables);
+        let maxpool = MaxPoolConfig::configure(
+            meta,
+            [advice[0], advice[1], advice[3]],
+            [fixed[0], fixed[1]],
+            requant.range,
+        );
+        ModelConfig {
+            instance,
+            constants,
+            advice,
+            fixed,
+            dot,
+            requant,
+            maxpool,
+            tables,
+        }
+    }
+}
+
+/// Size of one layer in the circuit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerStats {
+    pub name: String,
+    /// `affine`, `requant`, `maxpool` or `permute`.
+    pub kind: String,
+    pub rows: usize,
+    /// Lookups performed (one per looked-up row and argument).
+    pub lookups: usize,
+    pub advice_cells: usize,
+}
+
+/// Size of the whole layout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutStats {
+    pub header_rows: usize,
+    pub layers: Vec<LayerStats>,
+    /// Total rows (header and layers).
+    pub rows: usize,
+    pub advice_cells: usize,
+    /// Cells of the constants column.
+    pub constants: usize,
+}
+
+/// Cells to bind to instance rows: `(cell, instance row)`.
+pub type Bindings = Vec<(Cell, usize)>;
+
+/// Lays out the whole model. `witness` is `None` for the dry run and keygen.
+pub fn layout<F: PrimeField>(
+    ctx: &mut Ctx<'_, '_, F>,
+    cfg: &ModelConfig,
+    model: &CircuitModel,
+    plan: &TablePlan,
+    witness: Option<&Witness>,
+    hash: F,
+) -> Result<(Bindings, LayoutStats), Error> {
+    let mut bindings = Vec::new();
+    // Header: hash then inputs, packed across all advice columns.
+    let ncols = cfg.advice.len();
+    let header_items = 1 + model.input_len;
+    let header_rows = header_items.div_ceil(ncols);
+    let start = ctx.alloc(header_rows);
+    let place = |k: usize| (cfg.advice[k % ncols], start + k / ncols);
+    let (col, row) = place(0);
+    let h = ctx.assign_advice(col, row, halo2_proofs::circuit::Value::known(hash));
+    ctx.constrain_constant(h.cell, hash)?;
+    bindings.push((h.cell, 0));
+    let input_vals = witness.and_then(|w| w.tensors.first());
+    let mut tensors: Vec<Vec<ACell<F>>> = Vec::with_capacity(model.layers.len() + 1);
+    let mut inputs = Vec::with_capacity(model.input_len);
+    for i in 0..model.input_len {
+        let (col, row) = place(1 + i);
+        let v = input_vals.and_then(|t| t.get(i)).map(|&x| to_field::<F>(x));
+        let c = ctx.assign_advice(col, row, known(v));
+        bindings.push((c.cell, 1 + i));
+        inputs.push(c);
+    }
+    tensors.push(inputs);
+
+    let dot = DotChip::<F>::new(cfg.dot.clone());
+    let req = RequantChip::<F>::new(cfg.requant);
+    let pool = MaxPoolChip::<F>::new(cfg.maxpool);
+    let mut stats = Vec::with_capacity(model.layers.len());
+    for (l, layer) in model.layers.iter().enumerate() {
+        let (row0, cells0) = (ctx.row, ctx.advice_cells);
+        let ints = |t: usize| witness.and_then(|w| w.tensors.get(t));
+        let tensor = |t: usize| tensors.get(t).ok_or(Error::Synthesis);
+        let op = |r: &'_ Requant| -> Result<(u64, u32), Error> {
+            Ok((plan.act_tag(&r.act).ok_or(Error::Synthesis)?, r.shift))
+        };
+        let (out, kind, lookups_per_row) = match &layer.kind {
+            LayerKind::Affine(aff) => {
+                let (tag, shift) = op(&aff.requant)?;
+                let srcs = aff
+                    .inputs
+                    .iter()
+                    .map(|&t| tensor(t))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let zs = witness
+                    .and_then(|w| w.accumulators.get(l))
+                    .and_then(Option::as_ref);
+                let mut out = Vec::with_capacity(aff.rows.len());
+                let mut lookups = 0;
+                for (j, row) in aff.rows.iter().enumerate() {
+                    let terms = row
+                        .terms
+                        .iter()
+                        .map(|t| {
+                            let cell = srcs
+                                .get(t.src as usize)
+                                .and_then(|s| s.get(t.idx as usize))
+                                .ok_or(Error::Synthesis)?;
+                            Ok((cell, t.coeff))
+                        })
+                        .collect::<Result<Vec<_>, Error>>()?;
+                    let z = dot.assign(ctx, row.bias, &terms)?;
+                    let z_int = zs.and_then(|z| z.get(j)).copied();
+                    let rq = RequantOp {
+                        shift,
+                        tag,
+                        act: &aff.requant.act,
+                    };
+                    out.push(req.assign(ctx, &z, z_int, rq)?);
+                    lookups += 2;
+                }
+                (out, "affine", lookups)
+            }
+            LayerKind::Requant { input, requant } => {
+                let (tag, shift) = op(requant)?;
+                let x = tensor(*input)?;
+                let xi = ints(*input);
+                let mut out = Vec::with_capacity(x.len());
+                for (j, c) in x.iter().enumerate() {
+                    let z_int = xi.and_then(|v| v.get(j)).copied();
+                    out.push(req.assign(
+                        ctx,
+                        c,
+                        z_int,
+                        RequantOp {
+                            shift,
+                            tag,
+                            act: &requant.act,
+                        },
+                    )?);
+                }
+                let n = out.len();
+                (out, "requant", 2 * n)
+            }
+            LayerKind::MaxPool { input, windows } => {
+                let x = tensor(*input)?;
+                let xi = ints(*input);
+                let mut out = Vec::with_capacity(windows.len());
+                let mut lookups = 0;
+                for w in windows {
+                    let cells = w
+                        .iter()
+                        .map(|&i| x.get(i as usize).ok_or(Error::Synthesis))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let vals: Option<Vec<i64>> = xi.map(|v| {
+                        w.iter()
+                            .map(|&i| v.get(i as usize).copied().unwrap_or(0))
+                            .collect()
+                    });
+                    out.push(pool.assign(ctx, &cells, vals.as_deref(), model.bits)?);
+                    lookups += w.len();
+                }
+                (out, "maxpool", lookups)
+            }
+            LayerKind::Permute { input, perm } => {
+                let out = permute(tensor(*input)?, perm).ok_or(Error::Synthesis)?;
+                (out, "permute", 0)
+            }
+        };
+        stats.push(LayerStats {
+            name: layer.name.clone(),
+            kind: kind.to_string(),
+            rows: ctx.row - row0,
+            lookups: lookups_per_row,
+            advice_cells: ctx.advice_cells - cells0,
+        });
+        tensors.push(out);
+    }
+    let out_base = 1 + model.input_len;
+    let output = tensors.last().ok_or(Error::Synthesis)?;
+    for (j, c) in output.iter().enumerate() {
+        bindings.push((c.cell, out_base + j));
+    }
+    let stats = LayoutStats {
+        header_rows,
+        layers: stats,
+        rows: ctx.row,
+        advice_cells: ctx.advice_cells,
+        constants: ctx.constants,
+    };
+    Ok((bindings, stats))
+}

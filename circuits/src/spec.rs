@@ -1,0 +1,117 @@
+//! The circuit's size, computed before proving by a dry run of the real layout code.
+use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
+use serde::{Deserialize, Serialize};
+
+use crate::chips::ctx::Ctx;
+use crate::chips::tables::TablePlan;
+use crate::circuit::CircuitParams;
+use crate::error::CircuitError;
+use crate::ir::CircuitModel;
+use crate::layout::{layout, LayerStats, ModelConfig};
+use crate::validate::validate;
+
+/// Largest `k` the compiler accepts (2^26 rows).
+pub const MAX_K: u32 = 26;
+
+/// Compiler options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompileOptions {
+    /// Terms per dot-product row.
+    pub width: usize,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            width: CircuitParams::default().width,
+        }
+    }
+}
+
+/// Everything about the circuit's shape that is known from the model alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitSpec {
+    pub params: CircuitParams,
+    /// Smallest `k` with `2^k - (blinding_factors + 1) >= max(rows, table_rows, constants,
+    /// instance_len)`.
+    pub k: u32,
+    /// Rows of the layout (header and all layers).
+    pub rows: usize,
+    /// Rows of the header (model hash and inputs).
+    pub header_rows: usize,
+    /// Rows of the longer lookup table.
+    pub table_rows: usize,
+    /// Cells of the constants column.
+    pub constants: usize,
+    /// Length of the instance column.
+    pub instance_len: usize,
+    pub advice_columns: usize,
+    /// Fixed columns before selector compression (selectors counted separately).
+    pub fixed_columns: usize,
+    pub selectors: usize,
+    pub lookup_arguments: usize,
+    /// Maximum constraint degree.
+    pub degree: usize,
+    pub blinding_factors: usize,
+    /// Advice cells synthesis assigns.
+    pub advice_cells: usize,
+    pub layers: Vec<LayerStats>,
+}
+
+impl CircuitSpec {
+    /// Validates the model and computes its circuit's shape with a dry run of the layout.
+    pub fn compile(model: &CircuitModel, opts: &CompileOptions) -> Result<Self, CircuitError> {
+        let params = CircuitParams { width: opts.width };
+        params.check()?;
+        let lens = validate(model)?;
+        let mut cs = ConstraintSystem::<Fr>::default();
+        let cfg = ModelConfig::configure(&mut cs, params.width);
+        let plan = TablePlan::from_model(model);
+        let mut ctx = Ctx::<Fr>::dry();
+        let (_, stats) = layout(&mut ctx, &cfg, model, &plan, None, Fr::zero())
+            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        let instance_len = 1 + model.input_len + lens.last().copied().unwrap_or(0);
+        let table_rows = plan.rows();
+        let blinding_factors = cs.blinding_factors();
+        let need = stats
+            .rows
+            .max(table_rows)
+            .max(stats.constants)
+            .max(instance_len);
+        let k = smallest_k(need, blinding_factors, cs.minimum_rows()).ok_or(
+            CircuitError::TooLarge {
+                rows: need,
+                max_k: MAX_K,
+            },
+        )?;
+        Ok(CircuitSpec {
+            params,
+            k,
+            rows: stats.rows,
+            header_rows: stats.header_rows,
+            table_rows,
+            constants: stats.constants,
+            instance_len,
+            advice_columns: cs.num_advice_columns(),
+            fixed_columns: cs.num_fixed_columns(),
+            selectors: cs.num_selectors(),
+            lookup_arguments: cs.lookups().len(),
+            degree: cs.degree(),
+            blinding_factors,
+            advice_cells: stats.advice_cells,
+            layers: stats.layers,
+        })
+    }
+
+    /// Rows available for the layout at this `k`.
+    pub fn usable_rows(&self) -> usize {
+        (1usize << self.k) - (self.blinding_factors + 1)
+    }
+}
+
+fn smallest_k(need: usize, blinding: usize, min_rows: usize) -> Option<u32> {
+    (1..=MAX_K).find(|&k| {
+        let n = 1usize << k;
+        n >= min_rows && n - (blinding + 1) >= need
+    })
+}

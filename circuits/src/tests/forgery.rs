@@ -1,0 +1,153 @@
+//! Consistent cheating witnesses (several cells changed together so that every other
+//! constraint still holds) must be rejected by the one constraint that guards them. This is
+//! what single-cell mutations cannot show: that the range lookups are really there.
+use std::sync::Arc;
+
+use halo2_proofs::{
+    dev::{MockProver, VerifyFailure},
+    halo2curves::bn256::Fr,
+};
+
+use crate::circuit::{CircuitParams, ModelCircuit};
+use crate::eval::{apply_activation, round_shift};
+use crate::field::to_field;
+use crate::ir::*;
+use crate::spec::{CircuitSpec, CompileOptions};
+use crate::testing::SplitMix;
+
+fn failures(k: u32, c: &ModelCircuit<Fr>, inst: Vec<Fr>) -> Vec<VerifyFailure> {
+    MockProver::run(k, c, vec![inst])
+        .unwrap()
+        .verify()
+        .err()
+        .unwrap_or_default()
+}
+
+/// For every z of the bits = 4 domain and every wrong quotient q' (with r' chosen so the
+/// rescale gate holds and y' = act(q') so the activation lookup holds), only the range
+/// lookup on r can reject, and it does.
+#[test]
+fn requant_wrong_quotient_rejected_by_range_lookup() {
+    let acts = [
+        Activation::Relu,
+        Activation::Table {
+            name: "sq".into(),
+            min: -8,
+            values: (-8..8).map(|q| q * q - 5).collect(),
+        },
+    ];
+    let mut tried = 0;
+    for shift in 0..=3u32 {
+        let half = if shift == 0 { 0 } else { 1i64 << (shift - 1) };
+        let zs: Vec<i64> = ((-(8i64 << shift) - half)..((8i64 << shift) - half)).collect();
+        let n = zs.len();
+        for act in &acts {
+            let m = CircuitModel {
+                input_len: n,
+                bits: 4,
+                layers: vec![Layer {
+                    name: "rq".into(),
+                    kind: LayerKind::Requant {
+                        input: 0,
+                        requant: Requant {
+                            shift,
+                            act: act.clone(),
+                        },
+                    },
+                }],
+            };
+            let spec = CircuitSpec::compile(&m, &CompileOptions { width: 4 }).unwrap();
+            let honest = ModelCircuit::<Fr>::new(
+                Arc::new(m),
+                CircuitParams { width: 4 },
+                [3; 32],
+                Some(zs.clone()),
+            )
+            .unwrap();
+            let inst = honest.instances().unwrap();
+            for (j, &z) in zs.iter().enumerate() {
+                let q = round_shift(z as i128, shift) as i64;
+                let r = z + half - (q << shift);
+                let y = apply_activation(act, q);
+                for q2 in -8..8i64 {
+                    if q2 == q {
+                        continue;
+                    }
+                    let r2 = z + half - (q2 << shift);
+                    let y2 = apply_activation(act, q2);
+                    let base = 1 + n + 4 * j; // cells z, q, r, y of element j
+                    let mut c = honest.clone();
+                    c.forge = vec![(base + 1, q2 - q), (base + 2, r2 - r), (base + 3, y2 - y)];
+                    let mut bad = inst.clone();
+                    bad[1 + n + j] = to_field(y2);
+                    let f = failures(spec.k, &c, bad);
+                    assert!(!f.is_empty(), "shift {shift} z {z} q' {q2} accepted");
+                    assert!(
+                        f.iter().all(
+                            |e| matches!(e, VerifyFailure::Lookup { name, .. } if name == "range")
+                        ),
+                        "unexpected failures {f:?}"
+                    );
+                    tried += 1;
+                }
+            }
+        }
+    }
+    println!("requant forgeries rejected by the range lookup: {tried}");
+}
+
+/// A claimed max other than the true one, with all dependent cells recomputed, is rejected.
+#[test]
+fn maxpool_wrong_max_rejected() {
+    let mut rng = SplitMix(11);
+    let mut tried = 0;
+    for trial in 0..40 {
+        let len = 1 + trial % 4;
+        let x: Vec<i64> = (0..len).map(|_| rng.below(16) as i64 - 8).collect();
+        let m = CircuitModel {
+            input_len: len,
+            bits: 4,
+            layers: vec![Layer {
+                name: "pool".into(),
+                kind: LayerKind::MaxPool {
+                    input: 0,
+                    windows: vec![(0..len as u32).collect()],
+                },
+            }],
+        };
+        let spec = CircuitSpec::compile(&m, &CompileOptions { width: 4 }).unwrap();
+        let honest = ModelCircuit::<Fr>::new(
+            Arc::new(m),
+            CircuitParams { width: 4 },
+            [4; 32],
+            Some(x.clone()),
+        )
+        .unwrap();
+        let inst = honest.instances().unwrap();
+        let max = *x.iter().max().unwrap();
+        for y2 in -8..8i64 {
+            if y2 == max {
+                continue;
+            }
+            let dy = y2 - max;
+            let mut forge = Vec::new();
+            let (mut p, mut p2) = (1i64, 1i64);
+            for (i, &xi) in x.iter().enumerate() {
+                let base = 1 + len + 4 * i; // cells x, y, d, p of row i
+                p *= max - xi;
+                p2 *= y2 - xi;
+                forge.extend([(base + 1, dy), (base + 2, dy), (base + 3, p2 - p)]);
+            }
+            let mut c = honest.clone();
+            c.forge = forge;
+            let mut bad = inst.clone();
+            bad[1 + len] = to_field(y2);
+            assert!(
+                !failures(spec.k, &c, bad).is_empty(),
+                "x {x:?} y' {y2} accepted"
+            );
+            tried += 1;
+        }
+    }
+    println!("maxpool forgeries rejected: {tried}");
+}

@@ -1,0 +1,146 @@
+//! Every model kind through the shared harness: honest accepted, every mutation rejected.
+use super::builders::*;
+use crate::ir::*;
+use crate::testing::{check_model, SplitMix};
+
+const MUTATIONS: usize = 400;
+
+fn run(name: &str, model: &CircuitModel, x: &[i64], width: usize) {
+    let r = check_model(model, x, width, MUTATIONS, 7).unwrap();
+    println!(
+        "{name}: k={} rows={} advice cells={} mutations tried={} (exhaustive: {}), all rejected",
+        r.k, r.rows, r.advice_cells, r.mutations, r.exhaustive
+    );
+    assert!(r.mutations > 0);
+}
+
+#[test]
+fn dense_relu() {
+    let (m, x) = dense(Activation::Relu, 1);
+    run("dense relu w4", &m, &x, 4);
+    run("dense relu w3", &m, &x, 3);
+    run("dense relu w8", &m, &x, 8);
+}
+
+#[test]
+fn dense_identity() {
+    let (m, x) = dense(Activation::Identity, 2);
+    run("dense identity", &m, &x, 4);
+}
+
+#[test]
+fn requant_table() {
+    let mut rng = SplitMix(3);
+    let x: Vec<i64> = (0..5).map(|_| rng.below(2000) as i64 - 1000).collect();
+    let mut m = CircuitModel {
+        input_len: 5,
+        bits: BITS,
+        layers: vec![Layer {
+            name: "sigmoid".into(),
+            kind: LayerKind::Requant {
+                input: 0,
+                requant: Requant {
+                    shift: 0,
+                    act: table_act(),
+                },
+            },
+        }],
+    };
+    fit_shifts(&mut m, &x);
+    run("requant table", &m, &x, 4);
+}
+
+#[test]
+fn two_layers_with_permute() {
+    let mut rng = SplitMix(4);
+    let mut m = CircuitModel {
+        input_len: 6,
+        bits: BITS,
+        layers: vec![
+            affine(
+                "fc1",
+                vec![0],
+                dense_rows(&mut rng, 6, 5, 0),
+                Activation::Relu,
+            ),
+            Layer {
+                name: "perm".into(),
+                kind: LayerKind::Permute {
+                    input: 1,
+                    perm: vec![4, 2, 0, 3, 1, 2],
+                },
+            },
+            affine(
+                "fc2",
+                vec![2],
+                dense_rows(&mut rng, 6, 3, 0),
+                Activation::Identity,
+            ),
+        ],
+    };
+    let x = input(&mut rng, 6);
+    fit_shifts(&mut m, &x);
+    run("two layers + permute", &m, &x, 4);
+}
+
+#[test]
+fn residual_add() {
+    let mut rng = SplitMix(5);
+    // y = relu(W x), then z = y + x[0..4] reading tensors 1 and 0.
+    let add_rows = (0..4)
+        .map(|j| AffineRow {
+            bias: 0,
+            terms: vec![
+                Term {
+                    src: 0,
+                    idx: j,
+                    coeff: 1,
+                },
+                Term {
+                    src: 1,
+                    idx: j,
+                    coeff: 1,
+                },
+            ],
+        })
+        .collect();
+    let mut m = CircuitModel {
+        input_len: 6,
+        bits: BITS,
+        layers: vec![
+            affine(
+                "fc",
+                vec![0],
+                dense_rows(&mut rng, 6, 4, 0),
+                Activation::Relu,
+            ),
+            affine("add", vec![1, 0], add_rows, Activation::Identity),
+        ],
+    };
+    let x = input(&mut rng, 6);
+    fit_shifts(&mut m, &x);
+    run("residual add", &m, &x, 4);
+}
+
+#[test]
+fn maxpool() {
+    let mut rng = SplitMix(6);
+    let x = input(&mut rng, 8);
+    let m = CircuitModel {
+        input_len: 8,
+        bits: BITS,
+        layers: vec![Layer {
+            name: "pool".into(),
+            kind: LayerKind::MaxPool {
+                input: 0,
+                windows: vec![vec![0, 1, 4, 5], vec![2, 3, 6, 7], vec![7], vec![1, 1, 0]],
+            },
+        }],
+    };
+    run("maxpool", &m, &x, 4);
+    // Ties: two equal maxima.
+    let mut x2 = x.clone();
+    x2[1] = 127;
+    x2[4] = 127;
+    run("maxpool ties", &m, &x2, 4);
+}

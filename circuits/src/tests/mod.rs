@@ -1,0 +1,8 @@
+//! Tests of the whole circuit: the shared harness on small models, exhaustive small-domain
+//! checks of the requant chip, and the spec against synthesis.
+mod builders;
+mod forgery;
+mod harness;
+mod real_prover;
+mod requant_exhaustive;
+mod spec;

@@ -1,0 +1,130 @@
+//! Structural validation of a [`CircuitModel`]: every check that does not need an input.
+use crate::error::CircuitError;
+use crate::eval::act_range;
+use crate::ir::{Activation, CircuitModel, LayerKind, Requant};
+
+/// The largest rescale shift (the range table holds `2^shift` rows for it).
+pub const MAX_SHIFT: u32 = 24;
+/// Smallest supported activation width.
+pub const MIN_BITS: u32 = 2;
+/// Largest supported activation width (tables hold `2^bits` rows per activation).
+pub const MAX_BITS: u32 = 24;
+
+/// Checks the model and returns the length of every tensor (`lens[0]` is the input).
+///
+/// Checks: `bits` in range; at least one layer; every tensor id refers to an earlier tensor;
+/// every element index is in bounds; term sources name an input of the layer; shifts are at
+/// most [`MAX_SHIFT`]; table activations cover the whole activation range; max-pool windows
+/// are not empty.
+pub fn validate(model: &CircuitModel) -> Result<Vec<usize>, CircuitError> {
+    if !(MIN_BITS..=MAX_BITS).contains(&model.bits) {
+        return Err(CircuitError::BadBits {
+            bits: model.bits,
+            min: MIN_BITS,
+            max: MAX_BITS,
+        });
+    }
+    if model.layers.is_empty() {
+        return Err(CircuitError::NoLayers);
+    }
+    let mut lens = vec![model.input_len];
+    for layer in &model.layers {
+        let name = &layer.name;
+        let tensor_len = |t: usize, lens: &[usize]| -> Result<usize, CircuitError> {
+            lens.get(t)
+                .copied()
+                .ok_or_else(|| CircuitError::UnknownTensor {
+                    layer: name.clone(),
+                    tensor: t,
+                    available: lens.len(),
+                })
+        };
+        let in_bounds = |index: usize, len: usize| -> Result<(), CircuitError> {
+            if index < len {
+                Ok(())
+            } else {
+                Err(CircuitError::IndexOutOfBounds {
+                    layer: name.clone(),
+                    index,
+                    len,
+                })
+            }
+        };
+        let out_len = match &layer.kind {
+            LayerKind::Affine(aff) => {
+                let in_lens = aff
+                    .inputs
+                    .iter()
+                    .map(|&t| tensor_len(t, &lens))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for row in &aff.rows {
+                    for t in &row.terms {
+                        let len = in_lens.get(t.src as usize).copied().ok_or_else(|| {
+                            CircuitError::BadTermSource {
+                                layer: name.clone(),
+                                src: t.src as usize,
+                                inputs: in_lens.len(),
+                            }
+                        })?;
+                        in_bounds(t.idx as usize, len)?;
+                    }
+                }
+                check_requant(name, &aff.requant, model.bits)?;
+                aff.rows.len()
+            }
+            LayerKind::Requant { input, requant } => {
+                check_requant(name, requant, model.bits)?;
+                tensor_len(*input, &lens)?
+            }
+            LayerKind::MaxPool { input, windows } => {
+                let len = tensor_len(*input, &lens)?;
+                for (w, window) in windows.iter().enumerate() {
+                    if window.is_empty() {
+                        return Err(CircuitError::EmptyWindow {
+                            layer: name.clone(),
+                            window: w,
+                        });
+                    }
+                    for &i in window {
+                        in_bounds(i as usize, len)?;
+                    }
+                }
+                windows.len()
+            }
+            LayerKind::Permute { input, perm } => {
+                let len = tensor_len(*input, &lens)?;
+                for &i in perm {
+                    in_bounds(i as usize, len)?;
+                }
+                perm.len()
+            }
+        };
+        lens.push(out_len);
+    }
+    Ok(lens)
+}
+
+fn check_requant(layer: &str, r: &Requant, bits: u32) -> Result<(), CircuitError> {
+    if r.shift > MAX_SHIFT {
+        return Err(CircuitError::ShiftTooLarge {
+            layer: layer.to_string(),
+            shift: r.shift,
+            max: MAX_SHIFT,
+        });
+    }
+    if let Activation::Table { name, min, values } = &r.act {
+        let (need_min, need_max) = act_range(bits);
+        let end = min.saturating_add(values.len() as i64);
+        if *min > need_min || end <= need_max {
+            return Err(CircuitError::TableCoverage {
+                layer: layer.to_string(),
+                name: name.clone(),
+                min: *min,
+                end,
+                need_min,
+                need_end: need_max + 1,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! Float against quantized accuracy on a labelled set.
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::data::Dataset;
+use crate::error::{ModelError, Result};
+use crate::graph::Graph;
+use crate::quant::QuantModel;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AccuracyReport {
+    pub samples: usize,
+    /// Fraction of samples whose float argmax equals the label (None without labels).
+    pub float_accuracy: Option<f64>,
+    pub quant_accuracy: Option<f64>,
+    /// Fraction of samples where the quantized argmax equals the float argmax.
+    pub argmax_agreement: f64,
+    /// Over all output elements of all samples: |float - dequantized integer output|.
+    pub max_abs_error: f64,
+    pub mean_abs_error: f64,
+    /// Samples whose integer inference left the table range (counted as disagreements).
+    pub out_of_range: usize,
+}
+
+pub fn argmax(v: &[f32]) -> usize {
+    v.iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &x)| if x > bv { (i, x) } else { (bi, bv) }).0
+}
+
+struct One {
+    float_argmax: usize,
+    quant: Option<Vec<f32>>,
+    float: Vec<f32>,
+}
+
+pub fn evaluate(graph: &Graph, model: &QuantModel, data: &Dataset) -> Result<AccuracyReport> {
+    data.check_shape(&graph.input_shape)?;
+    if data.samples.is_empty() {
+        return Err(ModelError::NoCalibrationData);
+    }
+    let runs: Vec<One> = data
+        .samples
+        .par_iter()
+        .map(|x| {
+            let float = crate::float::predict(graph, x);
+            let quant = model
+                .quantize_input(x)
+                .and_then(|q| model.forward(&q))
+                .ok()
+                .map(|t| model.dequantize_output(t.output().as_slice().unwrap_or(&[])));
+            One { float_argmax: argmax(&float), quant, float }
+        })
+        .collect();
+    let n = runs.len() as f64;
+    let (mut agree, mut max_err, mut sum_err, mut count, mut oor) = (0usize, 0f64, 0f64, 0usize, 0usize);
+    let (mut fcorrect, mut qcorrect) = (0usize, 0usize);
+    for (i, r) in runs.iter().enumerate() {
+        let label = data.labels.as_ref().map(|l| l[i]);
+        if label == Some(r.float_argmax) {
+            fcorrect += 1;
+        }
+        match &r.quant {
+            Some(q) => {
+                let qa = argmax(q);
+                agree += usize::from(qa == r.float_argmax);
+                qcorrect += usize::from(label == Some(qa));
+                for (a, b) in q.iter().zip(&r.float) {
+                    let e = (*a as f64 - *b as f64).abs();
+                    max_err = max_err.max(e);
+                    sum_err += e;
+                    count += 1;
+                }
+            }
+            None => oor += 1,
+        }
+    }
+    let labelled = data.labels.is_some();
+    Ok(AccuracyReport {
+        samples: runs.len(),
+        float_accuracy: labelled.then(|| fcorrect as f64 / n),
+        quant_accuracy: labelled.then(|| qcorrect as f64 / n),
+        argmax_agreement: agree as f64 / n,
+        max_abs_error: max_err,
+        mean_abs_error: if count > 0 { sum_err / count as f64 } else { 0.0 },
+        out_of_range: oor,
+    })
+}

@@ -1,0 +1,185 @@
+//! Typed tract graph -> [`Graph`]: one function per op family, matched on tract's typed ops.
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::change_axes::AxisOp;
+use tract_onnx::tract_core::ops::cnn::{Conv, MaxPool, SumPool};
+use tract_onnx::tract_core::ops::einsum::EinSum;
+use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
+use tract_onnx::tract_core::ops::konst::Const;
+use tract_onnx::tract_core::ops::nn::{Reduce, Reducer};
+use tract_onnx::tract_core::ops::source::TypedSource;
+use ndarray::ArrayD;
+
+use super::{elementwise, linear, spatial};
+use crate::error::{ModelError, UnsupportedNode};
+use crate::graph::{Graph, Node, Op, TensorId};
+
+pub(crate) enum ConvertError {
+    Unsupported(Vec<UnsupportedNode>),
+    Other(ModelError),
+}
+
+/// What a tract wire carries: a tensor of our graph, or a folded constant.
+#[derive(Clone)]
+pub(crate) enum Value {
+    Tensor(TensorId),
+    Const(ArrayD<f32>),
+}
+
+/// Why one node could not be lowered.
+pub(crate) struct Unsupported(pub String);
+
+pub(crate) type Lowered = Result<Op, Unsupported>;
+
+/// The facts a lowering needs about one node.
+pub(crate) struct Ctx<'a> {
+    pub inputs: Vec<Value>,
+    pub input_shapes: Vec<Vec<usize>>,
+    pub out_shape: Vec<usize>,
+    pub node: &'a TypedNode,
+}
+
+impl Ctx<'_> {
+    pub fn tensor(&self, slot: usize) -> Result<TensorId, Unsupported> {
+        match self.inputs.get(slot) {
+            Some(Value::Tensor(t)) => Ok(*t),
+            _ => Err(Unsupported(format!("input {slot} must be a tensor"))),
+        }
+    }
+    pub fn konst(&self, slot: usize) -> Result<&ArrayD<f32>, Unsupported> {
+        match self.inputs.get(slot) {
+            Some(Value::Const(c)) => Ok(c),
+            _ => Err(Unsupported(format!("input {slot} must be a constant"))),
+        }
+    }
+}
+
+fn shape_of(fact: &TypedFact) -> Option<Vec<usize>> {
+    fact.shape.as_concrete().map(|s| s.to_vec())
+}
+
+fn const_value(c: &Const) -> Result<ArrayD<f32>, Unsupported> {
+    let t = c.val().cast_to::<f32>().map_err(|e| Unsupported(format!("constant: {e}")))?;
+    t.to_plain_array_view::<f32>()
+        .map(|v| v.to_owned())
+        .map_err(|e| Unsupported(format!("constant: {e}")))
+}
+
+fn lower(ctx: &Ctx) -> Lowered {
+    let op = &ctx.node.op;
+    if let Some(e) = ctx.node.op_as::<EinSum>() {
+        return linear::einsum(ctx, e);
+    }
+    if let Some(c) = ctx.node.op_as::<Conv>() {
+        return spatial::conv(ctx, c);
+    }
+    if let Some(p) = ctx.node.op_as::<MaxPool>() {
+        return spatial::max_pool(ctx, p);
+    }
+    if let Some(p) = ctx.node.op_as::<SumPool>() {
+        return spatial::sum_pool(ctx, p);
+    }
+    if let Some(r) = ctx.node.op_as::<Reduce>() {
+        return match r.reducer {
+            Reducer::Sum => spatial::reduce(ctx, &r.axes, false),
+            Reducer::Max => spatial::reduce(ctx, &r.axes, true),
+            _ => Err(Unsupported(format!("reducer {:?} is not supported", r.reducer))),
+        };
+    }
+    if let Some(b) = ctx.node.op_as::<TypedBinOp>() {
+        return elementwise::binary(ctx, b);
+    }
+    if let Some(e) = ctx.node.op_as::<ElementWiseOp>() {
+        return elementwise::unary(ctx, e);
+    }
+    if let Some(a) = ctx.node.op_as::<AxisOp>() {
+        return linear::axis_op(ctx, a);
+    }
+    Err(Unsupported(format!("op {} has no zkinfer lowering", op.name())))
+}
+
+pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Graph, ConvertError> {
+    let order = model.eval_order().map_err(|e| {
+        ConvertError::Other(ModelError::Node { node: "<graph>".into(), reason: e.to_string() })
+    })?;
+    let mut values: std::collections::HashMap<OutletId, Value> = Default::default();
+    let mut graph = Graph { input_shape, nodes: vec![] };
+    let mut unsupported = vec![];
+    let reject = |n: &TypedNode, reason: String| UnsupportedNode {
+        name: n.name.clone(),
+        op: n.op.name().to_string(),
+        reason,
+    };
+
+    for id in order {
+        let node = &model.nodes()[id];
+        if node.outputs.len() != 1 {
+            unsupported.push(reject(node, format!("{} outputs", node.outputs.len())));
+            continue;
+        }
+        let out = OutletId::new(id, 0);
+        if node.op_as::<TypedSource>().is_some() {
+            values.insert(out, Value::Tensor(0));
+            continue;
+        }
+        if let Some(c) = node.op_as::<Const>() {
+            match const_value(c) {
+                Ok(v) => {
+                    values.insert(out, Value::Const(v));
+                }
+                Err(Unsupported(r)) => unsupported.push(reject(node, r)),
+            }
+            continue;
+        }
+        let inputs: Option<Vec<Value>> = node.inputs.iter().map(|i| values.get(i).cloned()).collect();
+        let Some(inputs) = inputs else {
+            // An input failed to lower; that node is already reported.
+            continue;
+        };
+        let shapes: Option<Vec<Vec<usize>>> = node
+            .inputs
+            .iter()
+            .map(|i| model.outlet_fact(*i).ok().and_then(shape_of))
+            .collect();
+        let (Some(input_shapes), Some(out_shape)) = (shapes, shape_of(&node.outputs[0].fact)) else {
+            unsupported.push(reject(node, "shape is not concrete".into()));
+            continue;
+        };
+        if inputs.iter().all(|v| matches!(v, Value::Const(_))) {
+            unsupported.push(reject(node, "operates on constants only (not folded)".into()));
+            continue;
+        }
+        let ctx = Ctx { inputs, input_shapes, out_shape: out_shape.clone(), node };
+        match lower(&ctx) {
+            Ok(op) => {
+                graph.nodes.push(Node { name: node.name.clone(), op, shape: out_shape });
+                values.insert(out, Value::Tensor(graph.nodes.len()));
+            }
+            Err(Unsupported(r)) => unsupported.push(reject(node, r)),
+        }
+    }
+    if !unsupported.is_empty() {
+        return Err(ConvertError::Unsupported(unsupported));
+    }
+    let outlet = model.output_outlets().ok().and_then(|o| o.first().copied());
+    let output = match outlet.and_then(|o| values.get(&o)) {
+        Some(Value::Tensor(t)) => *t,
+        _ => {
+            return Err(ConvertError::Other(ModelError::Node {
+                node: "<output>".into(),
+                reason: "the model output is a constant or missing".into(),
+            }))
+        }
+    };
+    if output != graph.nodes.len() || output == 0 {
+        // Make the output the last tensor (an identity permutation costs nothing).
+        let shape = graph.shape(output).to_vec();
+        let n: usize = shape.iter().product();
+        graph.nodes.push(Node {
+            name: "output".into(),
+            op: Op::Permute { input: output, perm: (0..n as u32).collect() },
+            shape,
+        });
+    }
+    Ok(graph)
+}

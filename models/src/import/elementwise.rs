@@ -1,0 +1,123 @@
+//! Element-wise ops: Add/Sub/Mul/Div with a constant or between two tensors, Max(x, 0) (ReLU),
+//! Sigmoid and Tanh. Broadcasting follows numpy.
+use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
+use tract_onnx::tract_core::ops::math::{Add, Div, Max, Mul, Sub, SubF, Tanh};
+use tract_onnx::tract_core::ops::nn::Sigmoid;
+
+use super::convert::{Ctx, Lowered, Unsupported, Value};
+use super::index::{broadcast_index, coords};
+use crate::graph::{Affine, AffineKind, Nonlinearity, Op, Row, Term};
+
+/// The arithmetic a binary op performs, as a typed value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Arith {
+    Add,
+    /// `a - b`
+    Sub,
+    /// `b - a` (tract's flipped subtraction)
+    SubF,
+    Mul,
+    Div,
+    Max,
+}
+
+fn arith(b: &TypedBinOp) -> Option<Arith> {
+    let op = &b.0;
+    if op.is::<Add>() {
+        Some(Arith::Add)
+    } else if op.is::<Sub>() {
+        Some(Arith::Sub)
+    } else if op.is::<SubF>() {
+        Some(Arith::SubF)
+    } else if op.is::<Mul>() {
+        Some(Arith::Mul)
+    } else if op.is::<Div>() {
+        Some(Arith::Div)
+    } else if op.is::<Max>() {
+        Some(Arith::Max)
+    } else {
+        None
+    }
+}
+
+pub(crate) fn binary(ctx: &Ctx, b: &TypedBinOp) -> Lowered {
+    let Some(kind) = arith(b) else {
+        return Err(Unsupported(format!("binary op {} is not supported", b.0.name())));
+    };
+    let out_shape = &ctx.out_shape;
+    let n: usize = out_shape.iter().product();
+    let idx = |o: usize, slot: usize| broadcast_index(&coords(o, out_shape), &ctx.input_shapes[slot]) as u32;
+    // Sign of each operand in a sum: a + b, a - b, b - a.
+    let signs = match kind {
+        Arith::Add => Some((1.0, 1.0)),
+        Arith::Sub => Some((1.0, -1.0)),
+        Arith::SubF => Some((-1.0, 1.0)),
+        _ => None,
+    };
+    match (&ctx.inputs[0], &ctx.inputs[1]) {
+        (Value::Tensor(a), Value::Tensor(bt)) => {
+            let Some((sa, sb)) = signs else {
+                return Err(Unsupported(format!("{kind:?} of two activations is not supported")));
+            };
+            let rows = (0..n)
+                .map(|o| Row {
+                    bias: 0.0,
+                    terms: vec![
+                        Term { src: 0, idx: idx(o, 0), coeff: sa },
+                        Term { src: 1, idx: idx(o, 1), coeff: sb },
+                    ],
+                })
+                .collect();
+            Ok(Op::Affine(Affine { kind: AffineKind::Residual, inputs: vec![*a, *bt], rows, params: 0 }))
+        }
+        (Value::Tensor(_), Value::Const(_)) | (Value::Const(_), Value::Tensor(_)) => {
+            let t_slot = if matches!(ctx.inputs[0], Value::Tensor(_)) { 0 } else { 1 };
+            let c_slot = 1 - t_slot;
+            let input = ctx.tensor(t_slot)?;
+            let c: Vec<f32> = ctx.konst(c_slot)?.iter().copied().collect();
+            if kind == Arith::Max {
+                return if c.iter().all(|&v| v == 0.0) {
+                    Ok(Op::Activation { input, f: Nonlinearity::Relu })
+                } else {
+                    Err(Unsupported("Max with a nonzero constant (Clip) is not supported".into()))
+                };
+            }
+            if kind == Arith::Div && t_slot == 1 {
+                return Err(Unsupported("division by an activation is not supported".into()));
+            }
+            let rows = (0..n)
+                .map(|o| {
+                    let cv = c[idx(o, c_slot) as usize];
+                    let (coeff, bias) = match kind {
+                        Arith::Mul => (cv, 0.0),
+                        Arith::Div => (1.0 / cv, 0.0),
+                        _ => {
+                            let (sa, sb) = signs.unwrap_or((1.0, 1.0));
+                            let (st, sc) = if t_slot == 0 { (sa, sb) } else { (sb, sa) };
+                            (st, sc * cv)
+                        }
+                    };
+                    Row { bias, terms: vec![Term { src: 0, idx: idx(o, t_slot), coeff }] }
+                })
+                .collect();
+            Ok(Op::Affine(Affine { kind: AffineKind::Scale, inputs: vec![input], rows, params: c.len() }))
+        }
+        _ => Err(Unsupported("operates on constants only".into())),
+    }
+}
+
+pub(crate) fn unary(ctx: &Ctx, e: &ElementWiseOp) -> Lowered {
+    let input = ctx.tensor(0)?;
+    let f = if e.0.is::<Sigmoid>() {
+        Nonlinearity::Sigmoid
+    } else if e.0.is::<Tanh>() {
+        Nonlinearity::Tanh
+    } else {
+        return Err(Unsupported(format!("element-wise {} is not supported", e.0.name())));
+    };
+    if ctx.input_shapes[0] != ctx.out_shape {
+        return Err(Unsupported("element-wise op changes shape".into()));
+    }
+    Ok(Op::Activation { input, f })
+}

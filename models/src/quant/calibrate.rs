@@ -1,0 +1,134 @@
+//! Scale selection from calibration data, and the float -> integer model conversion.
+use super::config::QuantConfig;
+use super::model::{QAct, QLayer, QOp, QRow, QTerm, QuantModel, MODEL_FORMAT};
+use super::table::{activation, table_out_scale};
+use crate::error::{ModelError, Result};
+use crate::graph::{Affine, Graph, Nonlinearity, Op};
+
+/// Largest |value| of every float tensor over the calibration samples (index = tensor id).
+pub fn calibrate(graph: &Graph, samples: &[Vec<f32>]) -> Result<Vec<f64>> {
+    if samples.is_empty() {
+        return Err(ModelError::NoCalibrationData);
+    }
+    let mut max = vec![0f64; graph.nodes.len() + 1];
+    for s in samples {
+        for (t, v) in crate::float::forward(graph, s).iter().enumerate() {
+            let m = v.iter().fold(0f64, |m, x| m.max((*x as f64).abs()));
+            max[t] = max[t].max(m);
+        }
+    }
+    Ok(max)
+}
+
+/// The largest scale exponent at which `max_abs` (with headroom) fits the activation range.
+fn scale_for(max_abs: f64, cfg: &QuantConfig) -> i32 {
+    let limit = cfg.max() as f64;
+    let m = max_abs * cfg.headroom_percent as f64 / 100.0;
+    if m <= 0.0 || !m.is_finite() {
+        return cfg.bits as i32 - 2;
+    }
+    ((limit / m).log2().floor() as i32).clamp(-24, 24)
+}
+
+fn quantize_affine(a: &Affine, in_scales: &[i32], out_scale: i32, cfg: &QuantConfig) -> (Vec<QRow>, u32) {
+    let wmax = a.rows.iter().flat_map(|r| r.terms.iter()).fold(0f64, |m, t| m.max((t.coeff as f64).abs()));
+    let wlimit = ((1i64 << (cfg.weight_bits - 1)) - 1) as f64;
+    let mut s_w = if wmax > 0.0 { (wlimit / wmax).log2().floor() as i32 } else { 0 };
+    let s_in = in_scales.iter().copied().max().unwrap_or(0);
+    // The accumulator scale S = s_in + s_w; the shift S - out_scale must be in [0, max_shift].
+    let shift = s_in + s_w - out_scale;
+    if shift < 0 {
+        s_w -= shift;
+    } else if shift > cfg.max_shift as i32 {
+        s_w -= shift - cfg.max_shift as i32;
+    }
+    let acc_scale = s_in + s_w;
+    let rows = a
+        .rows
+        .iter()
+        .map(|r| QRow {
+            bias: (r.bias as f64 * (acc_scale as f64).exp2()).round() as i64,
+            terms: r
+                .terms
+                .iter()
+                .map(|t| QTerm {
+                    src: t.src,
+                    idx: t.idx,
+                    coeff: (t.coeff as f64 * ((acc_scale - in_scales[t.src as usize]) as f64).exp2()).round() as i64,
+                })
+                .collect(),
+        })
+        .collect();
+    (rows, (acc_scale - out_scale) as u32)
+}
+
+/// Quantize `graph` with scales chosen from calibration maxima `max_abs` (see [`calibrate`]).
+///
+/// An affine op whose only reader is an activation is fused with it: the rescaled value is
+/// looked up in the activation's table in the same step, and its scale is chosen from the
+/// pre-activation range (the table's domain).
+pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<QuantModel> {
+    cfg.validate()?;
+    let uses = graph.use_counts();
+    // For each float tensor, its quantized tensor id (0 = input).
+    let mut qid = vec![usize::MAX; graph.nodes.len() + 1];
+    qid[0] = 0;
+    let input_scale = scale_for(max_abs[0], cfg);
+    let mut model = QuantModel {
+        format: MODEL_FORMAT,
+        config: cfg.clone(),
+        input_shape: graph.input_shape.clone(),
+        input_scale,
+        layers: vec![],
+    };
+    // Float tensor -> the activation node that consumes it (when it is the only reader).
+    let mut fused_act: Vec<Option<usize>> = vec![None; graph.nodes.len() + 1];
+    for (n, node) in graph.nodes.iter().enumerate() {
+        if let Op::Activation { input, .. } = node.op {
+            if input > 0 && uses[input] == 1 && matches!(graph.nodes[input - 1].op, Op::Affine(_)) {
+                fused_act[input] = Some(n);
+            }
+        }
+    }
+    for (n, node) in graph.nodes.iter().enumerate() {
+        let t = n + 1;
+        if qid[t] != usize::MAX {
+            continue; // an activation already fused into its affine op
+        }
+        let scale_of = |m: &QuantModel, ft: usize| m.scale_of(qid[ft]);
+        let (op, scale, out_t) = match &node.op {
+            Op::Affine(a) => {
+                let in_scales: Vec<i32> = a.inputs.iter().map(|&i| scale_of(&model, i)).collect();
+                let q_scale = scale_for(max_abs[t], cfg);
+                let (rows, shift) = quantize_affine(a, &in_scales, q_scale, cfg);
+                let inputs = a.inputs.iter().map(|&i| qid[i]).collect();
+                let (act, scale, out_t) = match fused_act[t] {
+                    Some(an) => {
+                        let Op::Activation { f, .. } = graph.nodes[an].op else { unreachable!() };
+                        let out_scale = if f == Nonlinearity::Relu { q_scale } else { table_out_scale(cfg) };
+                        (activation(f, q_scale, cfg), out_scale, an + 1)
+                    }
+                    None => (QAct::Identity, q_scale, t),
+                };
+                (QOp::Affine { kind: a.kind, inputs, rows, shift, act, params: a.params }, scale, out_t)
+            }
+            Op::Activation { input, f } => {
+                let in_scale = scale_of(&model, *input);
+                let out_scale = if *f == Nonlinearity::Relu { in_scale } else { table_out_scale(cfg) };
+                (QOp::Activation { input: qid[*input], shift: 0, act: activation(*f, in_scale, cfg) }, out_scale, t)
+            }
+            Op::MaxPool { input, windows } => {
+                (QOp::MaxPool { input: qid[*input], windows: windows.clone() }, scale_of(&model, *input), t)
+            }
+            Op::Permute { input, perm } => {
+                (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input), t)
+            }
+        };
+        let name = node.name.clone();
+        let shape = graph.nodes[out_t - 1].shape.clone();
+        model.layers.push(QLayer { name, op, shape, scale });
+        qid[t] = model.layers.len();
+        qid[out_t] = model.layers.len();
+    }
+    Ok(model)
+}

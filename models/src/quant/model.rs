@@ -1,0 +1,153 @@
+//! The quantized model: typed, serializable layers with integer weights. This is what the
+//! model hash covers and what the circuit proves.
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::config::QuantConfig;
+use crate::graph::{AffineKind, Nonlinearity, TensorId};
+
+/// Version of the serialized [`QuantModel`]; part of the hash.
+pub const MODEL_FORMAT: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QTerm {
+    pub src: u8,
+    pub idx: u32,
+    pub coeff: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QRow {
+    pub bias: i64,
+    pub terms: Vec<QTerm>,
+}
+
+/// The activation applied to the rescaled value `q`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QAct {
+    Identity,
+    Relu,
+    /// `values[q - min]` for every `q` in the activation range (sigmoid, tanh).
+    Table { f: Nonlinearity, min: i64, values: Vec<i64> },
+}
+
+impl QAct {
+    pub fn apply(&self, q: i64) -> i64 {
+        match self {
+            QAct::Identity => q,
+            QAct::Relu => q.max(0),
+            QAct::Table { min, values, .. } => {
+                // In range by construction (the caller checked q against the range first).
+                values.get((q - min) as usize).copied().unwrap_or(0)
+            }
+        }
+    }
+    pub fn is_nonlinear(&self) -> bool {
+        !matches!(self, QAct::Identity)
+    }
+    pub fn label(&self) -> &'static str {
+        match self {
+            QAct::Identity => "",
+            QAct::Relu => "relu",
+            QAct::Table { f, .. } => f.label(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QOp {
+    /// `q_j = round_shift(bias_j + sum coeff * x[src][idx], shift)`, `y_j = act(q_j)`.
+    Affine { kind: AffineKind, inputs: Vec<TensorId>, rows: Vec<QRow>, shift: u32, act: QAct, params: usize },
+    /// `y = act(round_shift(x, shift))` element-wise.
+    Activation { input: TensorId, shift: u32, act: QAct },
+    MaxPool { input: TensorId, windows: Vec<Vec<u32>> },
+    Permute { input: TensorId, perm: Vec<u32> },
+}
+
+impl QOp {
+    pub fn inputs(&self) -> Vec<TensorId> {
+        match self {
+            QOp::Affine { inputs, .. } => inputs.clone(),
+            QOp::Activation { input, .. } | QOp::MaxPool { input, .. } | QOp::Permute { input, .. } => vec![*input],
+        }
+    }
+}
+
+/// One layer; layer `i` produces tensor `i + 1` with scale exponent `scale`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QLayer {
+    pub name: String,
+    pub op: QOp,
+    pub shape: Vec<usize>,
+    pub scale: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuantModel {
+    pub format: u32,
+    pub config: QuantConfig,
+    pub input_shape: Vec<usize>,
+    pub input_scale: i32,
+    pub layers: Vec<QLayer>,
+}
+
+impl QuantModel {
+    pub fn input_len(&self) -> usize {
+        self.input_shape.iter().product()
+    }
+    pub fn output_shape(&self) -> &[usize] {
+        self.layers.last().map(|l| l.shape.as_slice()).unwrap_or(&self.input_shape)
+    }
+    pub fn output_scale(&self) -> i32 {
+        self.layers.last().map(|l| l.scale).unwrap_or(self.input_scale)
+    }
+    pub fn scale_of(&self, t: TensorId) -> i32 {
+        if t == 0 {
+            self.input_scale
+        } else {
+            self.layers[t - 1].scale
+        }
+    }
+
+    /// SHA-256 over the canonical JSON encoding of the whole quantized model: format version,
+    /// quantization settings, architecture (layers, wiring, shapes), scales and every integer
+    /// weight, bias and table entry.
+    pub fn hash(&self) -> [u8; 32] {
+        // Serializing plain structs of integers, strings and vectors cannot fail.
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(&bytes).into()
+    }
+    pub fn hash_hex(&self) -> String {
+        hex::encode(self.hash())
+    }
+
+    /// Quantize one float input: `round(x * 2^input_scale)`, checked against the range.
+    pub fn quantize_input(&self, x: &[f32]) -> crate::Result<Vec<i64>> {
+        let f = (self.input_scale as f64).exp2();
+        let (min, max) = (self.config.min(), self.config.max());
+        x.iter()
+            .enumerate()
+            .map(|(index, &v)| {
+                let q = (v as f64 * f).round();
+                if q < min as f64 || q > max as f64 {
+                    Err(crate::ModelError::OutOfRange {
+                        layer: "input".into(),
+                        index,
+                        value: q as i64,
+                        min,
+                        max,
+                        bits: self.config.bits,
+                    })
+                } else {
+                    Ok(q as i64)
+                }
+            })
+            .collect()
+    }
+
+    /// Integer output back to floats.
+    pub fn dequantize_output(&self, y: &[i64]) -> Vec<f32> {
+        let f = (-(self.output_scale() as f64)).exp2();
+        y.iter().map(|&v| (v as f64 * f) as f32).collect()
+    }
+}

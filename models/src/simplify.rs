@@ -1,0 +1,154 @@
+//! Graph clean-up before quantization, so that each rescale in the circuit is one that the
+//! model needs:
+//! - reads through `Permute` are resolved into the consumer's indices (affine and max-pool);
+//! - an affine op whose only input is another affine op's output, used nowhere else, is
+//!   composed with it (Gemm's EinSum + bias Add, Sub/Mul/Div-by-constant chains, ReduceSum +
+//!   the 1/n Mul of a global average pool, a BatchNormalization left after a Gemm);
+//! - nodes nothing reads are removed.
+use std::collections::BTreeMap;
+
+use crate::graph::{Affine, Graph, Node, Op, Row, Term, TensorId};
+
+pub fn simplify(mut g: Graph) -> Graph {
+    resolve_permutes(&mut g);
+    compose_affine_chains(&mut g);
+    remove_dead(g)
+}
+
+/// Follow a chain of `Permute`s back to a real tensor: returns (tensor, index map or None).
+fn through_permutes(g: &Graph, mut t: TensorId, mut idx: u32) -> (TensorId, u32) {
+    while t > 0 {
+        match &g.nodes[t - 1].op {
+            Op::Permute { input, perm } => {
+                idx = perm[idx as usize];
+                t = *input;
+            }
+            _ => break,
+        }
+    }
+    (t, idx)
+}
+
+fn resolve_permutes(g: &mut Graph) {
+    for n in 0..g.nodes.len() {
+        match g.nodes[n].op.clone() {
+            Op::Affine(mut a) => {
+                // Each (src, idx) maps to a possibly different real tensor; rebuild the inputs.
+                let mut inputs: Vec<TensorId> = vec![];
+                for r in &mut a.rows {
+                    for t in &mut r.terms {
+                        let (real, idx) = through_permutes(g, a.inputs[t.src as usize], t.idx);
+                        let src = match inputs.iter().position(|&x| x == real) {
+                            Some(p) => p,
+                            None => {
+                                inputs.push(real);
+                                inputs.len() - 1
+                            }
+                        };
+                        t.src = src as u8;
+                        t.idx = idx;
+                    }
+                }
+                if inputs.is_empty() {
+                    inputs = a.inputs.clone();
+                }
+                if inputs.len() <= u8::MAX as usize {
+                    a.inputs = inputs;
+                    g.nodes[n].op = Op::Affine(a);
+                }
+            }
+            Op::MaxPool { input, windows } => {
+                let mut real_t = input;
+                let windows = windows
+                    .iter()
+                    .map(|w| {
+                        w.iter()
+                            .map(|&i| {
+                                let (t, idx) = through_permutes(g, input, i);
+                                real_t = t;
+                                idx
+                            })
+                            .collect()
+                    })
+                    .collect();
+                g.nodes[n].op = Op::MaxPool { input: real_t, windows };
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `outer ∘ inner`: the rows of `outer` (which reads only `inner`'s output) rewritten over
+/// `inner`'s inputs.
+fn compose(outer: &Affine, inner: &Affine) -> Affine {
+    let rows = outer
+        .rows
+        .iter()
+        .map(|r| {
+            let mut bias = r.bias as f64;
+            let mut acc: BTreeMap<(u8, u32), f64> = BTreeMap::new();
+            for t in &r.terms {
+                let ir = &inner.rows[t.idx as usize];
+                bias += t.coeff as f64 * ir.bias as f64;
+                for it in &ir.terms {
+                    *acc.entry((it.src, it.idx)).or_default() += t.coeff as f64 * it.coeff as f64;
+                }
+            }
+            Row {
+                bias: bias as f32,
+                terms: acc.into_iter().map(|((src, idx), c)| Term { src, idx, coeff: c as f32 }).collect(),
+            }
+        })
+        .collect();
+    Affine { kind: inner.kind, inputs: inner.inputs.clone(), rows, params: inner.params + outer.params }
+}
+
+fn compose_affine_chains(g: &mut Graph) {
+    let uses = g.use_counts();
+    for n in 0..g.nodes.len() {
+        let Op::Affine(outer) = &g.nodes[n].op else { continue };
+        if outer.inputs.len() != 1 {
+            continue;
+        }
+        let t = outer.inputs[0];
+        if t == 0 || uses[t] != 1 {
+            continue;
+        }
+        let Op::Affine(inner) = &g.nodes[t - 1].op else { continue };
+        let composed = compose(outer, inner);
+        // Keep the name of the op that defines the layer (the inner one, e.g. the Gemm).
+        let name = g.nodes[t - 1].name.clone();
+        g.nodes[n] = Node { name, op: Op::Affine(composed), shape: g.nodes[n].shape.clone() };
+    }
+}
+
+fn remove_dead(g: Graph) -> Graph {
+    let n = g.nodes.len();
+    let mut live = vec![false; n + 1];
+    live[n] = true;
+    live[0] = true;
+    for t in (1..=n).rev() {
+        if live[t] {
+            for i in g.nodes[t - 1].op.inputs() {
+                live[i] = true;
+            }
+        }
+    }
+    let mut remap = vec![0usize; n + 1];
+    let mut nodes = vec![];
+    for t in 1..=n {
+        if live[t] {
+            nodes.push(g.nodes[t - 1].clone());
+            remap[t] = nodes.len();
+        }
+    }
+    for node in &mut nodes {
+        match &mut node.op {
+            Op::Affine(a) => a.inputs.iter_mut().for_each(|i| *i = remap[*i]),
+            Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } => {
+                *input = remap[*input]
+            }
+        }
+    }
+    Graph { input_shape: g.input_shape, nodes }
+}

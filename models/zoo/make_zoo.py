@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Builds the zkinfer model zoo from scikit-learn's bundled 8x8 digits data (no download).
+
+Writes, next to this script:
+  mlp.onnx          Gemm(64->32) Relu Gemm(32->10), trained with scikit-learn's MLPClassifier
+  cnn.onnx          Conv(1->4,3x3,p1) Relu Conv(4->8,3x3,s2,p1) Relu Flatten Gemm(128->10), numpy SGD
+  digits_test.json  the held-out test split in EZKL's input format plus labels
+  digits_calib.json 64 training samples used for calibration
+  input.json        the first test sample (the README's default input)
+and test fixtures under ../../tests/fixtures/ (random weights; they test import, not accuracy).
+
+Pixels are scaled to [0, 1] (x / 16). Run: python3 models/zoo/make_zoo.py
+Requires onnx, numpy, scikit-learn. Deterministic (fixed seeds).
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = os.path.join(HERE, "..", "..", "tests", "fixtures")
+OPSET = 13
+
+
+def save(model, path):
+    model.opset_import[0].version = OPSET
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
+
+
+def init(name, arr):
+    return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
+
+
+def graph(nodes, inits, in_shape, out_shape, name):
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, out_shape)
+    return helper.make_model(helper.make_graph(nodes, name, [x], [y], inits))
+
+
+def write_json(path, xs, labels=None):
+    d = {"input_data": [[round(float(v), 6) for v in x] for x in xs]}
+    if labels is not None:
+        d["labels"] = [int(l) for l in labels]
+    with open(path, "w") as f:
+        json.dump(d, f)
+    print("wrote", os.path.relpath(path))
+
+
+# ---------------------------------------------------------------- data
+digits = load_digits()
+X = (digits.data / 16.0).astype(np.float32)
+y = digits.target
+Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+
+# ---------------------------------------------------------------- MLP
+mlp = MLPClassifier(hidden_layer_sizes=(32,), activation="relu", max_iter=600, random_state=0)
+mlp.fit(Xtr, ytr)
+print("mlp test accuracy", mlp.score(Xte, yte))
+W1, W2 = mlp.coefs_
+b1, b2 = mlp.intercepts_
+nodes = [
+    helper.make_node("Gemm", ["input", "W1", "b1"], ["h1"], name="fc1"),
+    helper.make_node("Relu", ["h1"], ["a1"], name="relu1"),
+    helper.make_node("Gemm", ["a1", "W2", "b2"], ["output"], name="fc2"),
+]
+inits = [init("W1", W1), init("b1", b1), init("W2", W2), init("b2", b2)]
+save(graph(nodes, inits, ["batch", 64], ["batch", 10], "mlp"), os.path.join(HERE, "mlp.onnx"))
+
+
+# ---------------------------------------------------------------- CNN (numpy, im2col)
+def im2col(x, kh, kw, stride, pad):
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh = (h + 2 * pad - kh) // stride + 1
+    ow = (w + 2 * pad - kw) // stride + 1
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+    return cols.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, -1), oh, ow
+
+
+def col2im(cols, shape, kh, kw, stride, pad, oh, ow):
+    n, c, h, w = shape
+    cols = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
+    xp = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride] += cols[:, :, i, j]
+    return xp[:, :, pad:pad + h, pad:pad + w]
+
+
+class Conv:
+    def __init__(self, rng, cin, cout, k, stride, pad):
+        self.W = (rng.standard_normal((cout, cin, k, k)) * np.sqrt(2.0 / (cin * k * k))).astype(np.float32)
+        self.b = np.zeros(cout, np.float32)
+        self.k, self.stride, self.pad = k, stride, pad
+
+    def fwd(self, x):
+        self.xshape = x.shape
+        self.cols, oh, ow = im2col(x, self.k, self.k, self.stride, self.pad)
+        self.oh, self.ow = oh, ow
+        out = self.cols @ self.W.reshape(self.W.shape[0], -1).T + self.b
+        return out.reshape(x.shape[0], oh, ow, -1).transpose(0, 3, 1, 2)
+
+    def bwd(self, g):
+        g2 = g.transpose(0, 2, 3, 1).reshape(-1, self.W.shape[0])
+        self.dW = (g2.T @ self.cols).reshape(self.W.shape)
+        self.db = g2.sum(0)
+        dcols = g2 @ self.W.reshape(self.W.shape[0], -1)
+        return col2im(dcols, self.xshape, self.k, self.k, self.stride, self.pad, self.oh, self.ow)
+
+    def params(self):
+        return [(self.W, "dW"), (self.b, "db")]
+
+
+class Linear:
+    def __init__(self, rng, nin, nout):
+        self.W = (rng.standard_normal((nin, nout)) * np.sqrt(2.0 / nin)).astype(np.float32)
+        self.b = np.zeros(nout, np.float32)
+
+    def fwd(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def bwd(self, g):
+        self.dW = self.x.T @ g
+        self.db = g.sum(0)
+        return g @ self.W.T
+
+    def params(self):
+        return [(self.W, "dW"), (self.b, "db")]
+
+
+class Relu:
+    def fwd(self, x):
+        self.m = x > 0
+        return x * self.m
+
+    def bwd(self, g):
+        return g * self.m
+
+    def params(self):
+        return []
+
+
+class Flatten:
+    def fwd(self, x):
+        self.shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def bwd(self, g):
+        return g.reshape(self.shape)
+
+    def params(self):
+        return []
+
+
+def train(layers, Xtr, ytr, epochs, lr, seed):
+    rng = np.random.default_rng(seed)
+    n = Xtr.shape[0]
+    for ep in range(epochs):
+        perm = rng.permutation(n)
+        for s in range(0, n, 32):
+            idx = perm[s:s + 32]
+            h = Xtr[idx]
+            for l in layers:
+                h = l.fwd(h)
+            p = np.exp(h - h.max(1, keepdims=True))
+            p /= p.sum(1, keepdims=True)
+            g = p.copy()
+            g[np.arange(len(idx)), ytr[idx]] -= 1
+            g /= len(idx)
+            for l in reversed(layers):
+                g = l.bwd(g)
+            for l in layers:
+                for arr, gname in l.params():
+                    arr -= lr * getattr(l, gname)[...] if arr.ndim else 0
+        lr *= 0.97
+
+
+def predict(layers, X):
+    h = X
+    for l in layers:
+        h = l.fwd(h)
+    return h.argmax(1)
+
+
+rng = np.random.default_rng(0)
+c1, c2, fc = Conv(rng, 1, 4, 3, 1, 1), Conv(rng, 4, 8, 3, 2, 1), Linear(rng, 128, 10)
+cnn = [c1, Relu(), c2, Relu(), Flatten(), fc]
+Xtr_img, Xte_img = Xtr.reshape(-1, 1, 8, 8), Xte.reshape(-1, 1, 8, 8)
+train(cnn, Xtr_img, ytr, epochs=40, lr=0.05, seed=1)
+print("cnn test accuracy", (predict(cnn, Xte_img) == yte).mean())
+nodes = [
+    helper.make_node("Conv", ["input", "C1", "c1b"], ["h1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("Relu", ["h1"], ["a1"], name="relu1"),
+    helper.make_node("Conv", ["a1", "C2", "c2b"], ["h2"], name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]),
+    helper.make_node("Relu", ["h2"], ["a2"], name="relu2"),
+    helper.make_node("Flatten", ["a2"], ["f"], name="flatten", axis=1),
+    helper.make_node("Gemm", ["f", "W", "b"], ["output"], name="fc"),
+]
+inits = [init("C1", c1.W), init("c1b", c1.b), init("C2", c2.W), init("c2b", c2.b), init("W", fc.W), init("b", fc.b)]
+save(graph(nodes, inits, ["batch", 1, 8, 8], ["batch", 10], "cnn"), os.path.join(HERE, "cnn.onnx"))
+
+# ---------------------------------------------------------------- data files
+write_json(os.path.join(HERE, "digits_test.json"), Xte, yte)
+write_json(os.path.join(HERE, "digits_calib.json"), Xtr[:64], ytr[:64])
+write_json(os.path.join(HERE, "input.json"), Xte[:1])
+
+# ---------------------------------------------------------------- test fixtures (random weights)
+os.makedirs(FIX, exist_ok=True)
+r = np.random.default_rng(7)
+
+# Conv + BatchNormalization + Relu + MaxPool + AveragePool + GlobalAveragePool + Gemm, opset 13.
+nodes = [
+    helper.make_node("Conv", ["input", "C", "cb"], ["h"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("BatchNormalization", ["h", "g", "be", "mu", "var"], ["bn"], name="bn", epsilon=1e-5),
+    helper.make_node("Relu", ["bn"], ["a"], name="relu"),
+    helper.make_node("MaxPool", ["a"], ["mp"], name="maxpool", kernel_shape=[2, 2], strides=[2, 2]),
+    helper.make_node("AveragePool", ["mp"], ["ap"], name="avgpool", kernel_shape=[2, 2], strides=[1, 1]),
+    helper.make_node("GlobalAveragePool", ["ap"], ["gp"], name="gap"),
+    helper.make_node("Flatten", ["gp"], ["f"], name="flatten", axis=1),
+    helper.make_node("Gemm", ["f", "W", "b"], ["output"], name="fc", transB=1),
+]
+inits = [init("C", r.standard_normal((4, 1, 3, 3)) * 0.5), init("cb", r.standard_normal(4) * 0.1),
+         init("g", 1 + 0.1 * r.standard_normal(4)), init("be", 0.1 * r.standard_normal(4)),
+         init("mu", 0.1 * r.standard_normal(4)), init("var", 1 + 0.1 * r.random(4)),
+         init("W", r.standard_normal((10, 4)) * 0.5), init("b", r.standard_normal(10) * 0.1)]
+save(graph(nodes, inits, [1, 1, 8, 8], [1, 10], "pool_bn"), os.path.join(FIX, "pool_bn.onnx"))
+
+# Unsupported ops: Softmax and LSTM-free but clearly unsupported ones (Sin, Softmax).
+nodes = [
+    helper.make_node("Gemm", ["input", "W", "b"], ["h"], name="fc"),
+    helper.make_node("Sin", ["h"], ["s"], name="weird_sin"),
+    helper.make_node("Softmax", ["s"], ["output"], name="final_softmax", axis=1),
+]
+inits = [init("W", r.standard_normal((64, 10))), init("b", np.zeros(10))]
+save(graph(nodes, inits, [1, 64], [1, 10], "unsupported"), os.path.join(FIX, "unsupported.onnx"))
+
+# MatMul + Add + Sub/Mul/Div by constants + Transpose + Reshape + Sigmoid + Tanh.
+nodes = [
+    helper.make_node("MatMul", ["input", "W"], ["m"], name="matmul"),
+    helper.make_node("Add", ["m", "b"], ["h"], name="add_bias"),
+    helper.make_node("Sub", ["h", "c"], ["h2"], name="sub_const"),
+    helper.make_node("Mul", ["h2", "s"], ["h3"], name="mul_const"),
+    helper.make_node("Div", ["h3", "d"], ["h4"], name="div_const"),
+    helper.make_node("Sigmoid", ["h4"], ["sg"], name="sigmoid"),
+    helper.make_node("Reshape", ["sg", "shape"], ["rs"], name="reshape"),
+    helper.make_node("Transpose", ["rs"], ["tr"], name="transpose", perm=[0, 2, 1]),
+    helper.make_node("Flatten", ["tr"], ["fl"], name="flatten", axis=1),
+    helper.make_node("Tanh", ["fl"], ["th"], name="tanh"),
+    helper.make_node("Gemm", ["th", "W2", "b2"], ["output"], name="fc2"),
+]
+inits = [init("W", r.standard_normal((64, 12)) * 0.3), init("b", r.standard_normal(12) * 0.1),
+         init("c", 0.25), init("s", 1.5), init("d", 2.0),
+         numpy_helper.from_array(np.array([1, 3, 4], dtype=np.int64), "shape"),
+         init("W2", r.standard_normal((12, 10)) * 0.5), init("b2", r.standard_normal(10) * 0.1)]
+save(graph(nodes, inits, [1, 64], [1, 10], "elementwise"), os.path.join(FIX, "elementwise.onnx"))
