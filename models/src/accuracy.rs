@@ -40,21 +40,23 @@ pub fn evaluate(graph: &Graph, model: &QuantModel, data: &Dataset) -> Result<Acc
     let runs: Vec<One> = data
         .samples
         .par_iter()
-        .map(|x| {
-            let float = crate::float::predict(graph, x);
-            let quant = model
-                .quantize_input(x)
-                .and_then(|q| model.forward(&q))
-                .ok()
-                .map(|t| model.dequantize_output(t.output().as_slice().unwrap_or(&[])));
-            One { float_argmax: argmax(&float), quant, float }
+        .enumerate()
+        .map(|(i, x)| {
+            let float = crate::float::predict(graph, x).map_err(|e| e.at_sample(i))?;
+            // Only a range overflow counts as a failed sample; anything else is an error.
+            let quant = match model.quantize_input(x).and_then(|q| model.forward(&q)) {
+                Ok(t) => Some(model.dequantize_output(&t.output().iter().copied().collect::<Vec<_>>())),
+                Err(ModelError::OutOfRange { .. }) => None,
+                Err(e) => return Err(e.at_sample(i)),
+            };
+            Ok(One { float_argmax: argmax(&float), quant, float })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let n = runs.len() as f64;
     let (mut agree, mut max_err, mut sum_err, mut count, mut oor) = (0usize, 0f64, 0f64, 0usize, 0usize);
     let (mut fcorrect, mut qcorrect) = (0usize, 0usize);
     for (i, r) in runs.iter().enumerate() {
-        let label = data.labels.as_ref().map(|l| l[i]);
+        let label = data.labels.as_ref().and_then(|l| l.get(i).copied());
         if label == Some(r.float_argmax) {
             fcorrect += 1;
         }

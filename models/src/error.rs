@@ -51,10 +51,26 @@ pub enum ModelError {
          [{min}, {max}] of the lookup tables (raise --bits or calibrate on more representative inputs)"
     )]
     OutOfRange { layer: String, index: usize, value: i64, min: i64, max: i64, bits: u32 },
+    #[error("malformed quantized model, layer '{layer}': {reason}")]
+    InvalidQuantModel { layer: String, reason: String },
     #[error("calibration needs at least one sample")]
     NoCalibrationData,
     #[error("invalid quantization setting: {0}")]
     Config(String),
+}
+
+impl ModelError {
+    /// Name sample `s` in a per-sample error ([`ModelError::InputLength`],
+    /// [`ModelError::NonFinite`]); other errors are returned unchanged.
+    pub fn at_sample(self, s: usize) -> ModelError {
+        match self {
+            ModelError::InputLength { expected, got, shape, .. } => {
+                ModelError::InputLength { sample: s, expected, got, shape }
+            }
+            ModelError::NonFinite { index, value, .. } => ModelError::NonFinite { sample: s, index, value },
+            other => other,
+        }
+    }
 }
 
 pub type Result<T, E = ModelError> = std::result::Result<T, E>;

@@ -12,6 +12,8 @@ pub mod import;
 pub mod quant;
 pub mod simplify;
 pub mod summary;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use error::{ModelError, Result, UnsupportedNode};
 pub use graph::Graph;

@@ -5,9 +5,10 @@ Writes, next to this script:
   mlp.onnx          Gemm(64->32) Relu Gemm(32->10), trained with scikit-learn's MLPClassifier
   cnn.onnx          Conv(1->4,3x3,p1) Relu Conv(4->8,3x3,s2,p1) Relu Flatten Gemm(128->10), numpy SGD
   digits_test.json  the held-out test split in EZKL's input format plus labels
-  digits_calib.json 64 training samples used for calibration
+  calibration.json  the first 200 training samples (calibration set; never test samples)
   input.json        the first test sample (the README's default input)
-and test fixtures under ../../tests/fixtures/ (random weights; they test import, not accuracy).
+and test fixtures under ../../tests/fixtures/ (random weights; they test import, not accuracy):
+one small model per supported op under ops/, and malformed files for the error tests.
 
 Pixels are scaled to [0, 1] (x / 16). Run: python3 models/zoo/make_zoo.py
 Requires onnx, numpy, scikit-learn. Deterministic (fixed seeds).
@@ -213,7 +214,7 @@ save(graph(nodes, inits, ["batch", 1, 8, 8], ["batch", 10], "cnn"), os.path.join
 
 # ---------------------------------------------------------------- data files
 write_json(os.path.join(HERE, "digits_test.json"), Xte, yte)
-write_json(os.path.join(HERE, "digits_calib.json"), Xtr[:64], ytr[:64])
+write_json(os.path.join(HERE, "calibration.json"), Xtr[:200], ytr[:200])
 write_json(os.path.join(HERE, "input.json"), Xte[:1])
 
 # ---------------------------------------------------------------- test fixtures (random weights)
@@ -265,3 +266,101 @@ inits = [init("W", r.standard_normal((64, 12)) * 0.3), init("b", r.standard_norm
          numpy_helper.from_array(np.array([1, 3, 4], dtype=np.int64), "shape"),
          init("W2", r.standard_normal((12, 10)) * 0.5), init("b2", r.standard_normal(10) * 0.1)]
 save(graph(nodes, inits, [1, 64], [1, 10], "elementwise"), os.path.join(FIX, "elementwise.onnx"))
+
+# ---------------------------------------------------------------- per-op fixtures (tests/fixtures/ops)
+# One tiny model per supported op, random weights from one seeded generator. The Rust tests run
+# each through tract and through zkinfer's float and integer references. Every model is checked
+# here with onnx's reference evaluator so that the declared output shape is the real one.
+from onnx.reference import ReferenceEvaluator  # noqa: E402
+
+OPS = os.path.join(FIX, "ops")
+os.makedirs(OPS, exist_ok=True)
+q = np.random.default_rng(13)
+
+
+def w(*shape, s=0.5):
+    return q.standard_normal(shape) * s
+
+
+def op(name, nodes, inits, in_shape, out_shape):
+    m = graph(nodes, inits, in_shape, out_shape, name)
+    path = os.path.join(OPS, name + ".onnx")
+    save(m, path)
+    x = np.zeros([1 if isinstance(d, str) else d for d in in_shape], np.float32)
+    got = ReferenceEvaluator(onnx.load(path)).run(None, {"input": x})[0].shape
+    want = tuple(1 if isinstance(d, str) else d for d in out_shape)
+    assert got == want, (name, got, want)
+
+
+N = helper.make_node
+op("gemm", [N("Gemm", ["input", "W", "b"], ["output"], name="gemm")],
+   [init("W", w(6, 4)), init("b", w(4))], [1, 6], [1, 4])
+op("gemm_trans_a", [N("Gemm", ["input", "W"], ["output"], name="gemm", transA=1)],
+   [init("W", w(6, 4))], [6, 3], [3, 4])
+op("gemm_trans_b_alpha_beta",
+   [N("Gemm", ["input", "W", "c"], ["output"], name="gemm", transB=1, alpha=0.7, beta=-1.5)],
+   [init("W", w(4, 6)), init("c", w(1, 4))], [1, 6], [1, 4])
+op("symbolic_batch", [N("Gemm", ["input", "W", "b"], ["output"], name="gemm")],
+   [init("W", w(5, 3)), init("b", w(3))], ["N", 5], ["N", 3])
+op("matmul", [N("MatMul", ["input", "W"], ["output"], name="matmul")],
+   [init("W", w(5, 4))], [1, 3, 5], [1, 3, 4])
+op("matmul_const_left", [N("MatMul", ["W", "input"], ["output"], name="matmul")],
+   [init("W", w(4, 5))], [5, 3], [4, 3])
+op("add_const", [N("Add", ["input", "c"], ["output"], name="add")],
+   [init("c", w(3, 1, 1))], [1, 3, 2, 2], [1, 3, 2, 2])
+op("sub_const", [N("Sub", ["input", "c1"], ["h"], name="sub"), N("Sub", ["c2", "h"], ["output"], name="rsub")],
+   [init("c1", w(2)), init("c2", w(1, 1, 2))], [1, 3, 2], [1, 3, 2])
+op("mul_const", [N("Mul", ["input", "c"], ["output"], name="mul")],
+   [init("c", w(3, 1, 1, s=1.0))], [1, 3, 2, 2], [1, 3, 2, 2])
+op("div_const", [N("Div", ["input", "c"], ["output"], name="div")],
+   [init("c", np.array([2.0, -0.75, 4.0]))], [1, 2, 3], [1, 2, 3])
+op("residual_add", [N("Gemm", ["input", "W", "b"], ["h"], name="gemm"), N("Add", ["h", "input"], ["output"], name="add")],
+   [init("W", w(4, 4)), init("b", w(4))], [1, 4], [1, 4])
+op("residual_sub", [N("MatMul", ["input", "W"], ["h"], name="matmul"), N("Sub", ["input", "h"], ["output"], name="sub")],
+   [init("W", w(4, 4))], [1, 4], [1, 4])
+op("relu", [N("Relu", ["input"], ["output"], name="relu")], [], [1, 8], [1, 8])
+op("sigmoid", [N("Sigmoid", ["input"], ["output"], name="sigmoid")], [], [1, 8], [1, 8])
+op("tanh", [N("Tanh", ["input"], ["output"], name="tanh")], [], [1, 8], [1, 8])
+for act in ["Relu", "Sigmoid", "Tanh"]:
+    op("gemm_" + act.lower(), [N("Gemm", ["input", "W", "b"], ["h"], name="gemm"), N(act, ["h"], ["output"], name="act")],
+       [init("W", w(6, 4)), init("b", w(4))], [1, 6], [1, 4])
+op("conv", [N("Conv", ["input", "K", "b"], ["output"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])],
+   [init("K", w(3, 2, 3, 3)), init("b", w(3))], [1, 2, 5, 5], [1, 3, 5, 5])
+op("conv_strided_no_bias",
+   [N("Conv", ["input", "K"], ["output"], name="conv", kernel_shape=[3, 2], strides=[2, 1], pads=[1, 0, 0, 1])],
+   [init("K", w(2, 2, 3, 2))], [1, 2, 6, 7], [1, 2, 3, 7])
+op("maxpool", [N("MaxPool", ["input"], ["output"], name="maxpool", kernel_shape=[2, 2], strides=[2, 2])],
+   [], [1, 2, 4, 4], [1, 2, 2, 2])
+op("maxpool_pad_stride", [N("MaxPool", ["input"], ["output"], name="maxpool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])],
+   [], [1, 2, 5, 5], [1, 2, 3, 3])
+for incl in [0, 1]:
+    op("avgpool_count_pad_%d" % incl,
+       [N("AveragePool", ["input"], ["output"], name="avgpool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+          count_include_pad=incl)], [], [1, 2, 5, 5], [1, 2, 3, 3])
+op("global_avgpool", [N("GlobalAveragePool", ["input"], ["output"], name="gap")], [], [1, 3, 4, 4], [1, 3, 1, 1])
+bn = lambda c: [init("g", 1 + w(c, s=0.2)), init("be", w(c, s=0.2)), init("mu", w(c, s=0.2)), init("var", 0.5 + q.random(c))]
+op("batchnorm_after_conv",
+   [N("Conv", ["input", "K", "b"], ["h"], name="conv", kernel_shape=[3, 3]),
+    N("BatchNormalization", ["h", "g", "be", "mu", "var"], ["output"], name="bn", epsilon=1e-5)],
+   [init("K", w(3, 2, 3, 3)), init("b", w(3))] + bn(3), [1, 2, 4, 4], [1, 3, 2, 2])
+op("batchnorm_after_gemm",
+   [N("Gemm", ["input", "W", "b"], ["h"], name="gemm"),
+    N("BatchNormalization", ["h", "g", "be", "mu", "var"], ["output"], name="bn", epsilon=1e-5)],
+   [init("W", w(6, 4)), init("b", w(4))] + bn(4), [1, 6], [1, 4])
+op("flatten", [N("Flatten", ["input"], ["output"], name="flatten", axis=2)], [], [1, 2, 3, 2], [2, 6])
+op("reshape", [N("Reshape", ["input", "shape"], ["output"], name="reshape")],
+   [numpy_helper.from_array(np.array([0, 3, -1], dtype=np.int64), "shape")], [1, 2, 6], [1, 3, 4])
+op("transpose", [N("Transpose", ["input"], ["output"], name="transpose", perm=[0, 3, 1, 2])], [], [1, 2, 3, 4], [1, 4, 2, 3])
+op("identity_dropout_constant",
+   [N("Identity", ["input"], ["i"], name="identity"), N("Dropout", ["i"], ["d"], name="dropout"),
+    N("Constant", [], ["c"], name="constant", value=init("cv", w(5))), N("Add", ["d", "c"], ["output"], name="add")],
+   [], [1, 5], [1, 5])
+
+# Malformed files for the error tests: a truncated model and a file that is not ONNX at all.
+with open(os.path.join(OPS, "conv.onnx"), "rb") as f:
+    conv_bytes = f.read()
+with open(os.path.join(FIX, "truncated.onnx"), "wb") as f:
+    f.write(conv_bytes[: len(conv_bytes) // 2])
+with open(os.path.join(FIX, "not_onnx.onnx"), "w") as f:
+    f.write("this is a text file, not an ONNX protobuf\n")
+print("wrote truncated.onnx, not_onnx.onnx")

@@ -1,1 +1,18 @@
+//! zkinfer-verifier: the thin verifier.
+//!
+//! [`verify`] checks a [`ProofFile`] against a [`VkFile`] and, optionally, the model hash the
+//! caller expects, and returns the verified output or a typed [`VerifyError`]. It depends on
+//! halo2 (no multicore), the circuit definition (for the constraint system) and serde only:
+//! no ONNX, tract, ndarray or rayon (`cargo tree -p zkinfer-verifier`).
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+pub mod artifact;
+pub mod backend;
+pub mod error;
+pub mod verify;
+
+pub use artifact::{ProofFile, PublicTensor, VkFile, VkHeader, FORMAT_VERSION};
+pub use backend::Backend;
+pub use error::VerifyError;
+pub use verify::{verify, VerifiedOutput, VerifierParams};

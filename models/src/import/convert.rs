@@ -26,6 +26,11 @@ pub(crate) enum Value {
     Const(ArrayD<f32>),
 }
 
+/// The value of a node that failed to lower: a stand-in tensor, so that the nodes after it are
+/// still lowered and their own problems reported in the same error. (The graph being built is
+/// discarded whenever any node failed, so the stand-in id is never read.)
+const FAILED: Value = Value::Tensor(0);
+
 /// Why one node could not be lowered.
 pub(crate) struct Unsupported(pub String);
 
@@ -115,6 +120,9 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
         let node = &model.nodes()[id];
         if node.outputs.len() != 1 {
             unsupported.push(reject(node, format!("{} outputs", node.outputs.len())));
+            for slot in 0..node.outputs.len() {
+                values.insert(OutletId::new(id, slot), FAILED);
+            }
             continue;
         }
         let out = OutletId::new(id, 0);
@@ -127,13 +135,18 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
                 Ok(v) => {
                     values.insert(out, Value::Const(v));
                 }
-                Err(Unsupported(r)) => unsupported.push(reject(node, r)),
+                Err(Unsupported(r)) => {
+                    unsupported.push(reject(node, r));
+                    values.insert(out, FAILED);
+                }
             }
             continue;
         }
         let inputs: Option<Vec<Value>> = node.inputs.iter().map(|i| values.get(i).cloned()).collect();
         let Some(inputs) = inputs else {
-            // An input failed to lower; that node is already reported.
+            // Cannot happen in eval order (every input is visited first and gets a value).
+            unsupported.push(reject(node, "an input is not computed before this node".into()));
+            values.insert(out, FAILED);
             continue;
         };
         let shapes: Option<Vec<Vec<usize>>> = node
@@ -143,10 +156,12 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
             .collect();
         let (Some(input_shapes), Some(out_shape)) = (shapes, shape_of(&node.outputs[0].fact)) else {
             unsupported.push(reject(node, "shape is not concrete".into()));
+            values.insert(out, FAILED);
             continue;
         };
         if inputs.iter().all(|v| matches!(v, Value::Const(_))) {
             unsupported.push(reject(node, "operates on constants only (not folded)".into()));
+            values.insert(out, FAILED);
             continue;
         }
         let ctx = Ctx { inputs, input_shapes, out_shape: out_shape.clone(), node };
@@ -155,7 +170,10 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
                 graph.nodes.push(Node { name: node.name.clone(), op, shape: out_shape });
                 values.insert(out, Value::Tensor(graph.nodes.len()));
             }
-            Err(Unsupported(r)) => unsupported.push(reject(node, r)),
+            Err(Unsupported(r)) => {
+                unsupported.push(reject(node, r));
+                values.insert(out, FAILED);
+            }
         }
     }
     if !unsupported.is_empty() {

@@ -3,7 +3,7 @@ use super::config::QuantConfig;
 use super::model::{QAct, QLayer, QOp, QRow, QTerm, QuantModel, MODEL_FORMAT};
 use super::table::{activation, table_out_scale};
 use crate::error::{ModelError, Result};
-use crate::graph::{Affine, Graph, Nonlinearity, Op};
+use crate::graph::{Affine, Graph, Nonlinearity, Op, TensorId};
 
 /// Largest |value| of every float tensor over the calibration samples (index = tensor id).
 pub fn calibrate(graph: &Graph, samples: &[Vec<f32>]) -> Result<Vec<f64>> {
@@ -11,8 +11,9 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<f32>]) -> Result<Vec<f64>> {
         return Err(ModelError::NoCalibrationData);
     }
     let mut max = vec![0f64; graph.nodes.len() + 1];
-    for s in samples {
-        for (t, v) in crate::float::forward(graph, s).iter().enumerate() {
+    for (i, s) in samples.iter().enumerate() {
+        let tensors = crate::float::forward(graph, s).map_err(|e| e.at_sample(i))?;
+        for (t, v) in tensors.iter().enumerate() {
             let m = v.iter().fold(0f64, |m, x| m.max((*x as f64).abs()));
             max[t] = max[t].max(m);
         }
@@ -69,6 +70,13 @@ fn quantize_affine(a: &Affine, in_scales: &[i32], out_scale: i32, cfg: &QuantCon
 /// pre-activation range (the table's domain).
 pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<QuantModel> {
     cfg.validate()?;
+    if max_abs.len() != graph.nodes.len() + 1 {
+        return Err(ModelError::Config(format!(
+            "{} calibration maxima for a graph of {} tensors",
+            max_abs.len(),
+            graph.nodes.len() + 1
+        )));
+    }
     let uses = graph.use_counts();
     // For each float tensor, its quantized tensor id (0 = input).
     let mut qid = vec![usize::MAX; graph.nodes.len() + 1];
@@ -82,11 +90,11 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
         layers: vec![],
     };
     // Float tensor -> the activation node that consumes it (when it is the only reader).
-    let mut fused_act: Vec<Option<usize>> = vec![None; graph.nodes.len() + 1];
+    let mut fused_act: Vec<Option<(usize, Nonlinearity)>> = vec![None; graph.nodes.len() + 1];
     for (n, node) in graph.nodes.iter().enumerate() {
-        if let Op::Activation { input, .. } = node.op {
+        if let Op::Activation { input, f } = node.op {
             if input > 0 && uses[input] == 1 && matches!(graph.nodes[input - 1].op, Op::Affine(_)) {
-                fused_act[input] = Some(n);
+                fused_act[input] = Some((n, f));
             }
         }
     }
@@ -95,16 +103,21 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
         if qid[t] != usize::MAX {
             continue; // an activation already fused into its affine op
         }
-        let scale_of = |m: &QuantModel, ft: usize| m.scale_of(qid[ft]);
+        // Inputs are earlier tensors (the graph is in topological order), already quantized.
+        let scale_of = |m: &QuantModel, ft: TensorId| {
+            qid.get(ft).and_then(|&q| m.scale_of(q)).ok_or_else(|| ModelError::Node {
+                node: node.name.clone(),
+                reason: format!("reads tensor {ft}, which is not computed before it"),
+            })
+        };
         let (op, scale, out_t) = match &node.op {
             Op::Affine(a) => {
-                let in_scales: Vec<i32> = a.inputs.iter().map(|&i| scale_of(&model, i)).collect();
+                let in_scales: Vec<i32> = a.inputs.iter().map(|&i| scale_of(&model, i)).collect::<Result<_>>()?;
                 let q_scale = scale_for(max_abs[t], cfg);
                 let (rows, shift) = quantize_affine(a, &in_scales, q_scale, cfg);
                 let inputs = a.inputs.iter().map(|&i| qid[i]).collect();
                 let (act, scale, out_t) = match fused_act[t] {
-                    Some(an) => {
-                        let Op::Activation { f, .. } = graph.nodes[an].op else { unreachable!() };
+                    Some((an, f)) => {
                         let out_scale = if f == Nonlinearity::Relu { q_scale } else { table_out_scale(cfg) };
                         (activation(f, q_scale, cfg), out_scale, an + 1)
                     }
@@ -113,15 +126,15 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
                 (QOp::Affine { kind: a.kind, inputs, rows, shift, act, params: a.params }, scale, out_t)
             }
             Op::Activation { input, f } => {
-                let in_scale = scale_of(&model, *input);
+                let in_scale = scale_of(&model, *input)?;
                 let out_scale = if *f == Nonlinearity::Relu { in_scale } else { table_out_scale(cfg) };
                 (QOp::Activation { input: qid[*input], shift: 0, act: activation(*f, in_scale, cfg) }, out_scale, t)
             }
             Op::MaxPool { input, windows } => {
-                (QOp::MaxPool { input: qid[*input], windows: windows.clone() }, scale_of(&model, *input), t)
+                (QOp::MaxPool { input: qid[*input], windows: windows.clone() }, scale_of(&model, *input)?, t)
             }
             Op::Permute { input, perm } => {
-                (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input), t)
+                (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input)?, t)
             }
         };
         let name = node.name.clone();

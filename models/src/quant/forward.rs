@@ -48,8 +48,11 @@ fn check(layer: &QLayer, model: &QuantModel, index: usize, q: i128) -> Result<i6
 
 impl QuantModel {
     /// Run the integer model on a quantized input; fails with [`ModelError::OutOfRange`]
-    /// naming the layer when a rescaled value leaves the table range.
+    /// naming the layer when a rescaled value leaves the table range (or an input value is
+    /// outside it), [`ModelError::InputLength`] on an input of the wrong length, and
+    /// [`ModelError::InvalidQuantModel`] when the model does not pass [`QuantModel::validate`].
     pub fn forward(&self, input: &[i64]) -> Result<Trace> {
+        self.validate()?;
         if input.len() != self.input_len() {
             return Err(ModelError::InputLength {
                 sample: 0,
@@ -58,6 +61,11 @@ impl QuantModel {
                 shape: self.input_shape.clone(),
             });
         }
+        let (min, max) = (self.config.min(), self.config.max());
+        if let Some((index, &value)) = input.iter().enumerate().find(|(_, v)| !(min..=max).contains(*v)) {
+            return Err(ModelError::OutOfRange { layer: "input".into(), index, value, min, max, bits: self.config.bits });
+        }
+        // Indexing below cannot go out of bounds: `validate` checked every index and wiring.
         let mut flat: Vec<Vec<i64>> = vec![input.to_vec()];
         for layer in &self.layers {
             let out = match &layer.op {

@@ -4,10 +4,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::config::QuantConfig;
+use crate::error::{ModelError, Result};
 use crate::graph::{AffineKind, Nonlinearity, TensorId};
 
 /// Version of the serialized [`QuantModel`]; part of the hash.
-pub const MODEL_FORMAT: u32 = 1;
+/// 2: activation tables record their input scale.
+pub const MODEL_FORMAT: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QTerm {
@@ -27,8 +29,9 @@ pub struct QRow {
 pub enum QAct {
     Identity,
     Relu,
-    /// `values[q - min]` for every `q` in the activation range (sigmoid, tanh).
-    Table { f: Nonlinearity, min: i64, values: Vec<i64> },
+    /// `values[q - min] = round(f(q * 2^-in_scale) * 2^out)` for every `q` in the activation
+    /// range (sigmoid, tanh); `out` is the layer's scale.
+    Table { f: Nonlinearity, min: i64, in_scale: i32, values: Vec<i64> },
 }
 
 impl QAct {
@@ -101,11 +104,11 @@ impl QuantModel {
     pub fn output_scale(&self) -> i32 {
         self.layers.last().map(|l| l.scale).unwrap_or(self.input_scale)
     }
-    pub fn scale_of(&self, t: TensorId) -> i32 {
-        if t == 0 {
-            self.input_scale
-        } else {
-            self.layers[t - 1].scale
+    /// Scale exponent of tensor `t` (0 = the input); `None` past the last layer.
+    pub fn scale_of(&self, t: TensorId) -> Option<i32> {
+        match t {
+            0 => Some(self.input_scale),
+            _ => self.layers.get(t - 1).map(|l| l.scale),
         }
     }
 
@@ -122,22 +125,31 @@ impl QuantModel {
     }
 
     /// Quantize one float input: `round(x * 2^input_scale)`, checked against the range.
-    pub fn quantize_input(&self, x: &[f32]) -> crate::Result<Vec<i64>> {
+    ///
+    /// Fails with [`ModelError::InputLength`] when `x` does not have the input shape's element
+    /// count, [`ModelError::NonFinite`] on NaN or infinity, and [`ModelError::OutOfRange`] when a
+    /// value does not fit the activation range at the input scale.
+    pub fn quantize_input(&self, x: &[f32]) -> Result<Vec<i64>> {
+        if x.len() != self.input_len() {
+            return Err(ModelError::InputLength {
+                sample: 0,
+                expected: self.input_len(),
+                got: x.len(),
+                shape: self.input_shape.clone(),
+            });
+        }
         let f = (self.input_scale as f64).exp2();
         let (min, max) = (self.config.min(), self.config.max());
         x.iter()
             .enumerate()
             .map(|(index, &v)| {
+                if !v.is_finite() {
+                    return Err(ModelError::NonFinite { sample: 0, index, value: v as f64 });
+                }
                 let q = (v as f64 * f).round();
                 if q < min as f64 || q > max as f64 {
-                    Err(crate::ModelError::OutOfRange {
-                        layer: "input".into(),
-                        index,
-                        value: q as i64,
-                        min,
-                        max,
-                        bits: self.config.bits,
-                    })
+                    // `as` saturates: a huge finite value is reported as i64::MIN / i64::MAX.
+                    Err(ModelError::OutOfRange { layer: "input".into(), index, value: q as i64, min, max, bits: self.config.bits })
                 } else {
                     Ok(q as i64)
                 }

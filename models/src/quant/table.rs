@@ -19,7 +19,7 @@ pub fn activation(f: Nonlinearity, in_scale: i32, cfg: &QuantConfig) -> QAct {
             let values = (min..=max)
                 .map(|q| ((f.apply(q as f64 * fin) * fout).round() as i64).clamp(min, max))
                 .collect();
-            QAct::Table { f, min, values }
+            QAct::Table { f, min, in_scale, values }
         }
     }
 }

@@ -1,0 +1,121 @@
+//! Structural checks of a [`QuantModel`], so that a model read from a file (or built by hand)
+//! is rejected with a typed error instead of making the integer reference index out of bounds
+//! or overflow its accumulator.
+use super::model::{QAct, QOp, QuantModel, MODEL_FORMAT};
+use crate::error::{ModelError, Result};
+
+/// Largest |coefficient| and |bias| accepted. With activations of at most 16 bits and fewer
+/// than 2^32 terms per row, `bias + sum coeff * x` stays below 2^(48 + 16 + 32) < 2^127.
+const MAX_WEIGHT: i64 = 1 << 48;
+
+impl QuantModel {
+    /// Check the format version, the settings, and every layer's wiring: inputs are earlier
+    /// tensors, every index is inside its tensor, row/window/permutation counts match the
+    /// layer's shape, shifts are at most `max_shift`, weights are bounded and tables cover
+    /// the whole activation range.
+    pub fn validate(&self) -> Result<()> {
+        let err = |layer: &str, reason: String| ModelError::InvalidQuantModel { layer: layer.into(), reason };
+        if self.format != MODEL_FORMAT {
+            return Err(err("-", format!("format {} (this build reads format {MODEL_FORMAT})", self.format)));
+        }
+        self.config.validate()?;
+        let mut lens = vec![self.input_len()];
+        for (i, layer) in self.layers.iter().enumerate() {
+            let name = layer.name.as_str();
+            let n: usize = layer.shape.iter().product();
+            let len_of = |t: usize| -> Result<usize> {
+                lens.get(t).copied().ok_or_else(|| err(name, format!("reads tensor {t}, which is not produced before layer {}", i + 1)))
+            };
+            let in_range = |what: &str, idx: u32, len: usize| -> Result<()> {
+                if (idx as usize) < len {
+                    Ok(())
+                } else {
+                    Err(err(name, format!("{what} index {idx} is outside a tensor of {len} elements")))
+                }
+            };
+            let count = |what: &str, got: usize| -> Result<()> {
+                if got == n {
+                    Ok(())
+                } else {
+                    Err(err(name, format!("{got} {what} for an output of shape {:?} ({n} elements)", layer.shape)))
+                }
+            };
+            let check_shift = |shift: u32| -> Result<()> {
+                if shift <= self.config.max_shift {
+                    Ok(())
+                } else {
+                    Err(err(name, format!("shift {shift} exceeds max_shift {}", self.config.max_shift)))
+                }
+            };
+            match &layer.op {
+                QOp::Affine { inputs, rows, shift, act, .. } => {
+                    let in_lens: Vec<usize> = inputs.iter().map(|&t| len_of(t)).collect::<Result<_>>()?;
+                    count("rows", rows.len())?;
+                    check_shift(*shift)?;
+                    self.check_act(name, act)?;
+                    for r in rows {
+                        if r.bias.abs() > MAX_WEIGHT {
+                            return Err(err(name, format!("bias {} exceeds 2^48 in magnitude", r.bias)));
+                        }
+                        for t in &r.terms {
+                            let len = *in_lens
+                                .get(t.src as usize)
+                                .ok_or_else(|| err(name, format!("term reads input slot {} of {}", t.src, in_lens.len())))?;
+                            in_range("term", t.idx, len)?;
+                            if t.coeff.abs() > MAX_WEIGHT {
+                                return Err(err(name, format!("coefficient {} exceeds 2^48 in magnitude", t.coeff)));
+                            }
+                        }
+                    }
+                }
+                QOp::Activation { input, shift, act } => {
+                    count("elements in the input", len_of(*input)?)?;
+                    check_shift(*shift)?;
+                    self.check_act(name, act)?;
+                }
+                QOp::MaxPool { input, windows } => {
+                    let len = len_of(*input)?;
+                    count("windows", windows.len())?;
+                    for w in windows {
+                        if w.is_empty() {
+                            return Err(err(name, "empty max-pool window".into()));
+                        }
+                        w.iter().try_for_each(|&idx| in_range("window", idx, len))?;
+                    }
+                }
+                QOp::Permute { input, perm } => {
+                    let len = len_of(*input)?;
+                    count("permutation entries", perm.len())?;
+                    perm.iter().try_for_each(|&idx| in_range("permutation", idx, len))?;
+                }
+            }
+            lens.push(n);
+        }
+        Ok(())
+    }
+
+    fn check_act(&self, layer: &str, act: &QAct) -> Result<()> {
+        let QAct::Table { min, values, .. } = act else { return Ok(()) };
+        let size = 1usize << self.config.bits;
+        let (lo, hi) = (self.config.min(), self.config.max());
+        if let Some(v) = values.iter().find(|v| !(lo..=hi).contains(*v)) {
+            return Err(ModelError::InvalidQuantModel {
+                layer: layer.into(),
+                reason: format!("activation table value {v} is outside the range [{lo}, {hi}]"),
+            });
+        }
+        if *min != self.config.min() || values.len() != size {
+            return Err(ModelError::InvalidQuantModel {
+                layer: layer.into(),
+                reason: format!(
+                    "activation table starts at {min} with {} entries; the {}-bit range needs {} from {}",
+                    values.len(),
+                    self.config.bits,
+                    size,
+                    self.config.min()
+                ),
+            });
+        }
+        Ok(())
+    }
+}

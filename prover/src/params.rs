@@ -1,0 +1,75 @@
+//! Public parameters, generated locally and cached on disk by backend and k.
+//!
+//! IPA parameters are transparent and deterministic (`ParamsIPA::new(k)`): generating them is
+//! slow (about a minute at k = 16 on 2 cores), so they are written once to
+//! `<cache>/ipa-bn254-k{k}.params` and read back afterwards. The cache directory is
+//! `$ZKINFER_CACHE`, else `$HOME/.cache/zkinfer`, else `./.zkinfer-cache`.
+use std::path::{Path, PathBuf};
+
+use halo2_proofs::{
+    halo2curves::bn256::G1Affine,
+    poly::{commitment::{Params, ParamsProver}, ipa::commitment::ParamsIPA},
+};
+
+use crate::error::ProverError;
+
+/// Largest k the prover will generate parameters for.
+pub const MAX_K: u32 = 24;
+
+#[derive(Clone, Debug)]
+pub struct ParamsCache {
+    pub dir: PathBuf,
+}
+
+impl Default for ParamsCache {
+    fn default() -> Self {
+        let dir = std::env::var_os("ZKINFER_CACHE")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("zkinfer")))
+            .unwrap_or_else(|| PathBuf::from(".zkinfer-cache"));
+        ParamsCache { dir }
+    }
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ProverError + 'a {
+    move |source| ProverError::Io { action, path: path.to_path_buf(), source }
+}
+
+impl ParamsCache {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        ParamsCache { dir: dir.into() }
+    }
+
+    pub fn ipa_path(&self, k: u32) -> PathBuf {
+        self.dir.join(format!("ipa-bn254-k{k}.params"))
+    }
+
+    /// Whether `ipa(k)` would read from disk (for progress messages).
+    pub fn has_ipa(&self, k: u32) -> bool {
+        self.ipa_path(k).is_file()
+    }
+
+    /// IPA parameters for `k`, from the cache or generated and cached.
+    pub fn ipa(&self, k: u32) -> Result<ParamsIPA<G1Affine>, ProverError> {
+        if k > MAX_K {
+            return Err(ProverError::TooLarge { k, max: MAX_K });
+        }
+        let path = self.ipa_path(k);
+        if let Ok(bytes) = std::fs::read(&path) {
+            match ParamsIPA::<G1Affine>::read(&mut bytes.as_slice()) {
+                Ok(p) if p.k() == k => return Ok(p),
+                // A stale or truncated cache file: regenerate below.
+                _ => {}
+            }
+        }
+        let params = ParamsIPA::<G1Affine>::new(k);
+        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
+        let mut buf = vec![];
+        params.write(&mut buf).map_err(io("serialize", &path))?;
+        // Write to a temporary file and rename, so that a crash never leaves half a file.
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, &buf).map_err(io("write", &tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io("rename", &path))?;
+        Ok(params)
+    }
+}

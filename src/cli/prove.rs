@@ -1,0 +1,90 @@
+//! `zkinfer setup` and `zkinfer prove`.
+use std::path::Path;
+
+use serde_json::json;
+use zkinfer::models::data::Dataset;
+use zkinfer::pipeline;
+use zkinfer::report::{peak_memory_bytes, Timings};
+
+use super::progress::Progress;
+use super::ModelArgs;
+
+pub fn setup(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
+    let settings = m.settings();
+    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), Path::new(""));
+    if calib.as_os_str().is_empty() {
+        anyhow::bail!("no calibration data: pass --calibration FILE or put calibration.json beside {}", m.model.display());
+    }
+    let mut t = Timings::default();
+    let p = t.time("load", || pipeline::prepare(&m.model, &calib, &settings.quant))?;
+    let bar = Progress::new(json);
+    let s = pipeline::setup(&p, &settings, out, &m.cache(), false, &mut t, &|msg| bar.step(msg));
+    bar.finish();
+    let s = s?;
+    report(json, &t, &s.spec, &hex::encode(p.hash), None, out)
+}
+
+pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Result<()> {
+    let settings = m.settings();
+    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), input);
+    let mut t = Timings::default();
+    let data = Dataset::load(input)?;
+    let p = t.time("load", || pipeline::prepare(&m.model, &calib, &settings.quant))?;
+    data.check_shape(&p.quant.input_shape)?;
+    if data.samples.len() != 1 {
+        anyhow::bail!("{}: expected one sample in input_data, found {}", input.display(), data.samples.len());
+    }
+    let bar = Progress::new(json);
+    let result = (|| {
+        let s = pipeline::setup(&p, &settings, out, &m.cache(), true, &mut t, &|msg| bar.step(msg))?;
+        let proof = pipeline::prove(&p, &settings, &s, &data.samples[0], out, &mut t, &|msg| bar.step(msg))?;
+        Ok::<_, anyhow::Error>((s, proof))
+    })();
+    bar.finish();
+    let (s, proof) = result?;
+    report(json, &t, &s.spec, &proof.model_hash, Some(&proof), out)
+}
+
+fn report(
+    json: bool,
+    t: &Timings,
+    spec: &zkinfer::circuits::CircuitSpec,
+    hash: &str,
+    proof: Option<&zkinfer::verifier::ProofFile>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let proof_size = proof.map(|p| p.proof.len() / 2);
+    let peak = peak_memory_bytes();
+    if json {
+        let timings: serde_json::Map<String, serde_json::Value> = t.0.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let mut v = json!({
+            "model_hash": hash, "k": spec.k, "rows": spec.rows, "advice_columns": spec.advice_columns,
+            "fixed_columns": spec.fixed_columns, "lookups": spec.lookup_arguments,
+            "timings_s": timings, "peak_memory_bytes": peak, "dir": out,
+        });
+        if let Some(p) = proof {
+            v["proof_bytes"] = json!(proof_size);
+            v["output"] = json!(p.output.values);
+            v["output_scale"] = json!(p.output.scale);
+            v["output_dequantized"] = json!(p.output.dequantize());
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("model hash  {hash}");
+    println!("circuit     k = {}, {} rows, {} advice / {} fixed columns", spec.k, spec.rows, spec.advice_columns, spec.fixed_columns);
+    for (name, secs) in &t.0 {
+        println!("  {name:<10} {secs:>8.3} s");
+    }
+    if let Some(p) = proof {
+        println!("proof       {} bytes -> {}", proof_size.unwrap_or(0), out.join("proof.json").display());
+        let out_vals: Vec<String> = p.output.dequantize().iter().map(|v| format!("{v:.4}")).collect();
+        println!("output      [{}] (scale 2^-{})", out_vals.join(", "), p.output.scale);
+    } else {
+        println!("keys        {}", out.display());
+    }
+    if let Some(b) = peak {
+        println!("peak memory {:.1} MiB", b as f64 / (1 << 20) as f64);
+    }
+    Ok(())
+}
