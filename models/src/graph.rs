@@ -6,6 +6,8 @@
 //! That one form is what quantization, the integer reference and the circuit all work on.
 use serde::{Deserialize, Serialize};
 
+use crate::error::{ModelError, Result};
+
 /// Tensor 0 is the model input; node `i` produces tensor `i + 1`.
 pub type TensorId = usize;
 
@@ -141,12 +143,11 @@ impl Graph {
     pub fn input_len(&self) -> usize {
         self.input_shape.iter().product()
     }
-    /// Shape of tensor `t`.
+    /// Shape of tensor `t` (empty for an id past the last node).
     pub fn shape(&self, t: TensorId) -> &[usize] {
-        if t == 0 {
-            &self.input_shape
-        } else {
-            &self.nodes[t - 1].shape
+        match t {
+            0 => &self.input_shape,
+            _ => self.nodes.get(t - 1).map_or(&[], |n| n.shape.as_slice()),
         }
     }
     pub fn output_shape(&self) -> &[usize] {
@@ -162,5 +163,59 @@ impl Graph {
         }
         uses[self.nodes.len()] += 1;
         uses
+    }
+}
+
+impl Graph {
+    /// Check the wiring: every op reads earlier tensors only, every index is inside its tensor,
+    /// and each op's row / window / permutation count matches its shape. Graphs from
+    /// [`crate::load_onnx`] always pass; the passes after it rely on this.
+    pub fn validate(&self) -> Result<()> {
+        let mut lens = vec![self.input_len()];
+        for node in &self.nodes {
+            let err = |reason: String| ModelError::Node { node: node.name.clone(), reason };
+            let len_of = |t: TensorId| {
+                lens.get(t).copied().ok_or_else(|| err(format!("reads tensor {t}, which is not computed before it")))
+            };
+            let inside = |idx: u32, len: usize| {
+                if (idx as usize) < len {
+                    Ok(())
+                } else {
+                    Err(err(format!("index {idx} is outside a tensor of {len} elements")))
+                }
+            };
+            let n = node.len();
+            let outputs = match &node.op {
+                Op::Affine(a) => {
+                    let in_lens: Vec<usize> = a.inputs.iter().map(|&t| len_of(t)).collect::<Result<_>>()?;
+                    for t in a.rows.iter().flat_map(|r| &r.terms) {
+                        let len = in_lens.get(t.src as usize).ok_or_else(|| err(format!("term reads input slot {}", t.src)))?;
+                        inside(t.idx, *len)?;
+                    }
+                    a.rows.len()
+                }
+                Op::Activation { input, .. } => len_of(*input)?,
+                Op::MaxPool { input, windows } => {
+                    let len = len_of(*input)?;
+                    for w in windows {
+                        if w.is_empty() {
+                            return Err(err("empty max-pool window".into()));
+                        }
+                        w.iter().try_for_each(|&i| inside(i, len))?;
+                    }
+                    windows.len()
+                }
+                Op::Permute { input, perm } => {
+                    let len = len_of(*input)?;
+                    perm.iter().try_for_each(|&i| inside(i, len))?;
+                    perm.len()
+                }
+            };
+            if outputs != n {
+                return Err(err(format!("computes {outputs} values for shape {:?} ({n} elements)", node.shape)));
+            }
+            lens.push(n);
+        }
+        Ok(())
     }
 }

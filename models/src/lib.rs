@@ -26,7 +26,7 @@ pub fn load_and_quantize(
     calibration: &data::Dataset,
     cfg: &QuantConfig,
 ) -> Result<(Graph, QuantModel)> {
-    let graph = simplify::simplify(load_onnx(path)?);
+    let graph = simplify::simplify(load_onnx(path)?)?;
     calibration.check_shape(&graph.input_shape)?;
     let max_abs = quant::calibrate(&graph, &calibration.samples)?;
     let model = quant::quantize(&graph, &max_abs, cfg)?;

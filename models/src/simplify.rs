@@ -1,18 +1,22 @@
 //! Graph clean-up before quantization, so that each rescale in the circuit is one that the
 //! model needs:
-//! - reads through `Permute` are resolved into the consumer's indices (affine and max-pool);
+//! - reads through `Permute` are resolved into the consumer's indices (affine, max-pool and
+//!   permute: a chain of permutations becomes one);
 //! - an affine op whose only input is another affine op's output, used nowhere else, is
 //!   composed with it (Gemm's EinSum + bias Add, Sub/Mul/Div-by-constant chains, ReduceSum +
 //!   the 1/n Mul of a global average pool, a BatchNormalization left after a Gemm);
 //! - nodes nothing reads are removed.
 use std::collections::BTreeMap;
 
+use crate::error::Result;
 use crate::graph::{Affine, Graph, Node, Op, Row, Term, TensorId};
 
-pub fn simplify(mut g: Graph) -> Graph {
+/// Simplify a graph; fails only when `g` does not pass [`Graph::validate`].
+pub fn simplify(mut g: Graph) -> Result<Graph> {
+    g.validate()?;
     resolve_permutes(&mut g);
     compose_affine_chains(&mut g);
-    remove_dead(g)
+    Ok(remove_dead(g))
 }
 
 /// Follow a chain of `Permute`s back to a real tensor: returns (tensor, index map or None).
@@ -72,6 +76,13 @@ fn resolve_permutes(g: &mut Graph) {
                     })
                     .collect();
                 g.nodes[n].op = Op::MaxPool { input: real_t, windows };
+            }
+            Op::Permute { input, perm } => {
+                // A chain of permutations is one permutation (a permute's input chain is one
+                // chain, so every index ends in the same tensor).
+                let real_t = through_permutes(g, input, 0).0;
+                let perm = perm.iter().map(|&i| through_permutes(g, input, i).1).collect();
+                g.nodes[n].op = Op::Permute { input: real_t, perm };
             }
             _ => {}
         }
@@ -151,4 +162,29 @@ fn remove_dead(g: Graph) -> Graph {
         }
     }
     Graph { input_shape: g.input_shape, nodes }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{AffineKind, Op};
+    use crate::testing::{check_op, labels};
+
+    /// BatchNormalization folds into the op before it: one affine op of that op's kind.
+    fn assert_folded(name: &str, kind: AffineKind) {
+        let c = check_op(name);
+        match &c.graph.nodes[..] {
+            [n] => assert!(matches!(&n.op, Op::Affine(a) if a.kind == kind), "{name}: {:?}", n.op),
+            _ => panic!("{name}: {:?}", labels(&c.graph)),
+        }
+    }
+
+    #[test]
+    fn batchnorm_after_conv_folds() {
+        assert_folded("batchnorm_after_conv", AffineKind::Conv);
+    }
+
+    #[test]
+    fn batchnorm_after_gemm_folds() {
+        assert_folded("batchnorm_after_gemm", AffineKind::MatMul);
+    }
 }

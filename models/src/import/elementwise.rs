@@ -121,3 +121,123 @@ pub(crate) fn unary(ctx: &Ctx, e: &ElementWiseOp) -> Lowered {
     }
     Ok(Op::Activation { input, f })
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each test runs one fixture of `tests/fixtures/ops` through [`check_op`]: float forward
+    //! against tract, integer reference against float within the derived error bound.
+    use crate::graph::{AffineKind, Nonlinearity, Op};
+    use crate::quant::{QAct, QOp};
+    use crate::testing::{check_op, labels};
+
+    /// One affine op of `kind`, each row with `terms` terms.
+    fn assert_affine(g: &crate::Graph, kind: AffineKind, terms: usize) {
+        let last = g.nodes.last().map(|n| &n.op);
+        match last {
+            Some(Op::Affine(a)) => {
+                assert_eq!(a.kind, kind);
+                assert!(a.rows.iter().all(|r| r.terms.len() == terms), "{:?}", a.rows);
+            }
+            other => panic!("expected an affine op last, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn add_constant_broadcast_per_channel() {
+        let c = check_op("add_const");
+        assert_eq!(labels(&c.graph), ["scale"]);
+        assert_affine(&c.graph, AffineKind::Scale, 1);
+    }
+
+    #[test]
+    fn sub_constant_both_operand_orders() {
+        // `c2 - (x - c1)`: both subtractions compose into one affine map.
+        let c = check_op("sub_const");
+        assert_eq!(labels(&c.graph), ["scale"]);
+        match &c.graph.nodes[0].op {
+            Op::Affine(a) => assert!(a.rows.iter().all(|r| r.terms[0].coeff == -1.0)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mul_constant() {
+        let c = check_op("mul_const");
+        assert_eq!(labels(&c.graph), ["scale"]);
+    }
+
+    #[test]
+    fn div_constant() {
+        let c = check_op("div_const");
+        assert_eq!(labels(&c.graph), ["scale"]);
+    }
+
+    #[test]
+    fn residual_add_of_two_tensors() {
+        let c = check_op("residual_add");
+        assert_eq!(labels(&c.graph), ["matmul", "add"]);
+        assert_affine(&c.graph, AffineKind::Residual, 2);
+    }
+
+    #[test]
+    fn residual_sub_of_two_tensors() {
+        let c = check_op("residual_sub");
+        assert_eq!(labels(&c.graph), ["matmul", "add"]);
+        assert_affine(&c.graph, AffineKind::Residual, 2);
+    }
+
+    #[test]
+    fn relu_alone() {
+        let c = check_op("relu");
+        assert_eq!(labels(&c.graph), ["relu"]);
+    }
+
+    #[test]
+    fn sigmoid_alone() {
+        let c = check_op("sigmoid");
+        assert_eq!(labels(&c.graph), ["sigmoid"]);
+    }
+
+    #[test]
+    fn tanh_alone() {
+        let c = check_op("tanh");
+        assert_eq!(labels(&c.graph), ["tanh"]);
+    }
+
+    /// After a Gemm, the activation is fused into the affine layer: one quantized layer.
+    fn assert_fused(name: &str, f: Nonlinearity) {
+        let c = check_op(name);
+        assert_eq!(labels(&c.graph), ["matmul", f.label()]);
+        match &c.model.layers[..] {
+            [l] => match &l.op {
+                QOp::Affine { act: QAct::Relu, .. } => assert_eq!(f, Nonlinearity::Relu),
+                QOp::Affine { act: QAct::Table { f: g, .. }, .. } => assert_eq!(*g, f),
+                other => panic!("{name}: {other:?}"),
+            },
+            layers => panic!("{name}: {} layers", layers.len()),
+        }
+    }
+
+    #[test]
+    fn relu_fused_after_gemm() {
+        assert_fused("gemm_relu", Nonlinearity::Relu);
+    }
+
+    #[test]
+    fn sigmoid_fused_after_gemm() {
+        assert_fused("gemm_sigmoid", Nonlinearity::Sigmoid);
+    }
+
+    #[test]
+    fn tanh_fused_after_gemm() {
+        assert_fused("gemm_tanh", Nonlinearity::Tanh);
+    }
+
+    #[test]
+    fn identity_dropout_constant_disappear() {
+        // Identity -> Dropout -> Add(Constant): only the Add is left.
+        let c = check_op("identity_dropout_constant");
+        assert_eq!(labels(&c.graph), ["scale"]);
+        assert_affine(&c.graph, AffineKind::Scale, 1);
+    }
+}

@@ -114,3 +114,99 @@ pub(crate) fn axis_op(ctx: &Ctx, a: &AxisOp) -> Lowered {
     };
     Ok(Op::Permute { input, perm })
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each test runs one fixture of `tests/fixtures/ops` through [`check_op`]: float forward
+    //! against tract, integer reference against float within the derived error bound.
+    use crate::graph::{AffineKind, Op};
+    use crate::testing::{check_op, labels};
+
+    /// The single affine op of a one-layer model: (kind, rows, terms per row).
+    fn affine_shape(g: &crate::Graph) -> (AffineKind, usize, Vec<usize>) {
+        match &g.nodes[..] {
+            [n] => match &n.op {
+                Op::Affine(a) => (a.kind, a.rows.len(), a.rows.iter().map(|r| r.terms.len()).collect()),
+                other => panic!("expected one affine op, got {other:?}"),
+            },
+            _ => panic!("expected one node, got {:?}", labels(g)),
+        }
+    }
+
+    #[test]
+    fn gemm_with_bias() {
+        let c = check_op("gemm");
+        assert_eq!(affine_shape(&c.graph), (AffineKind::MatMul, 4, vec![6; 4]));
+    }
+
+    #[test]
+    fn gemm_trans_a_without_bias() {
+        let c = check_op("gemm_trans_a");
+        assert_eq!(c.graph.input_shape, vec![6, 3]);
+        assert_eq!(affine_shape(&c.graph), (AffineKind::MatMul, 12, vec![6; 12]));
+    }
+
+    #[test]
+    fn gemm_trans_b_alpha_beta() {
+        let c = check_op("gemm_trans_b_alpha_beta");
+        assert_eq!(affine_shape(&c.graph), (AffineKind::MatMul, 4, vec![6; 4]));
+    }
+
+    #[test]
+    fn symbolic_batch_becomes_one() {
+        let c = check_op("symbolic_batch");
+        assert_eq!(c.graph.input_shape, vec![1, 5]);
+        assert_eq!(c.graph.output_shape(), &[1, 3]);
+        assert_eq!(c.model.input_shape, vec![1, 5]);
+    }
+
+    #[test]
+    fn matmul_batched() {
+        let c = check_op("matmul");
+        assert_eq!(affine_shape(&c.graph), (AffineKind::MatMul, 12, vec![5; 12]));
+    }
+
+    #[test]
+    fn matmul_constant_on_the_left() {
+        let c = check_op("matmul_const_left");
+        assert_eq!(affine_shape(&c.graph), (AffineKind::MatMul, 12, vec![5; 12]));
+    }
+
+    /// Pure wiring: one permutation, `expected[j]` = the input index output `j` reads.
+    fn assert_one_permute(g: &crate::Graph, expected: &[u32]) {
+        match &g.nodes[..] {
+            [n] => assert_eq!(n.op, Op::Permute { input: 0, perm: expected.to_vec() }),
+            _ => panic!("expected one permutation, got {:?}", labels(g)),
+        }
+    }
+
+    #[test]
+    fn flatten_is_wiring() {
+        let c = check_op("flatten");
+        assert_eq!(c.graph.output_shape(), &[2, 6]);
+        assert_one_permute(&c.graph, &(0..12).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn reshape_is_wiring() {
+        let c = check_op("reshape");
+        assert_eq!(c.graph.output_shape(), &[1, 3, 4]);
+        assert_one_permute(&c.graph, &(0..12).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn transpose_permutes() {
+        let c = check_op("transpose");
+        // [1, 2, 3, 4] with perm [0, 3, 1, 2]: out[0, d, a, b] = in[0, a, b, d].
+        let mut expected = vec![];
+        for d in 0..4 {
+            for a in 0..2 {
+                for b in 0..3 {
+                    expected.push((a * 12 + b * 4 + d) as u32);
+                }
+            }
+        }
+        assert_eq!(c.graph.output_shape(), &[1, 4, 2, 3]);
+        assert_one_permute(&c.graph, &expected);
+    }
+}

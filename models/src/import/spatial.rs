@@ -203,3 +203,85 @@ pub(crate) fn reduce(ctx: &Ctx, axes: &[usize], max: bool) -> Lowered {
         .collect();
     Ok(Op::Affine(Affine { kind: AffineKind::Pool, inputs: vec![input], rows, params: 0 }))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each test runs one fixture of `tests/fixtures/ops` through [`check_op`]: float forward
+    //! against tract, integer reference against float within the derived error bound.
+    use crate::graph::{AffineKind, Op};
+    use crate::testing::{check_op, labels};
+
+    fn terms_per_row(g: &crate::Graph) -> Vec<usize> {
+        match &g.nodes[..] {
+            [n] => match &n.op {
+                Op::Affine(a) => a.rows.iter().map(|r| r.terms.len()).collect(),
+                Op::MaxPool { windows, .. } => windows.iter().map(Vec::len).collect(),
+                other => panic!("{other:?}"),
+            },
+            _ => panic!("expected one node, got {:?}", labels(g)),
+        }
+    }
+
+    #[test]
+    fn conv_with_bias_and_padding() {
+        let c = check_op("conv");
+        assert_eq!(labels(&c.graph), ["conv"]);
+        // 5x5 output, pad 1: a corner reads 2x2 taps, an edge 2x3, the centre 3x3 (x 2 channels).
+        let t = terms_per_row(&c.graph);
+        assert_eq!((t.len(), t[0], t[1], t[6]), (75, 8, 12, 18));
+        let Op::Affine(a) = &c.graph.nodes[0].op else { unreachable!() };
+        assert_eq!(a.kind, AffineKind::Conv);
+        assert!(a.rows.iter().any(|r| r.bias != 0.0));
+    }
+
+    #[test]
+    fn conv_strided_asymmetric_pads_without_bias() {
+        let c = check_op("conv_strided_no_bias");
+        let Op::Affine(a) = &c.graph.nodes[0].op else { panic!("{:?}", labels(&c.graph)) };
+        assert!(a.rows.iter().all(|r| r.bias == 0.0));
+        assert_eq!(c.graph.output_shape(), &[1, 2, 3, 7]);
+    }
+
+    #[test]
+    fn maxpool_without_padding() {
+        let c = check_op("maxpool");
+        assert_eq!(labels(&c.graph), ["maxpool"]);
+        assert_eq!(terms_per_row(&c.graph), vec![4; 8]);
+    }
+
+    #[test]
+    fn maxpool_with_padding_and_stride() {
+        let c = check_op("maxpool_pad_stride");
+        // 3x3 windows, stride 2, pad 1 on 5x5: corners see 2x2, edges 2x3, the centre 3x3.
+        let t = terms_per_row(&c.graph);
+        assert_eq!(&t[..9], &[4, 6, 4, 6, 9, 6, 4, 6, 4]);
+    }
+
+    /// The coefficient of every term of the top-left output (a corner window of 2x2 taps).
+    fn corner_coeff(name: &str) -> f32 {
+        let c = check_op(name);
+        assert_eq!(labels(&c.graph), ["avgpool"]);
+        let Op::Affine(a) = &c.graph.nodes[0].op else { unreachable!() };
+        assert_eq!(a.rows[0].terms.len(), 4);
+        a.rows[0].terms[0].coeff
+    }
+
+    #[test]
+    fn avgpool_count_include_pad() {
+        assert_eq!(corner_coeff("avgpool_count_pad_1"), 1.0 / 9.0);
+    }
+
+    #[test]
+    fn avgpool_count_exclude_pad() {
+        assert_eq!(corner_coeff("avgpool_count_pad_0"), 1.0 / 4.0);
+    }
+
+    #[test]
+    fn global_avgpool_is_one_mean() {
+        // ReduceSum and the 1/n scale compose into one affine op.
+        let c = check_op("global_avgpool");
+        assert_eq!(labels(&c.graph), ["avgpool"]);
+        let Op::Affine(a) = &c.graph.nodes[0].op else { unreachable!() };
+        assert!(a.rows.iter().all(|r| r.terms.len() == 16 && r.terms.iter().all(|t| t.coeff == 1.0 / 16.0)));
+    }
+}

@@ -70,6 +70,7 @@ fn quantize_affine(a: &Affine, in_scales: &[i32], out_scale: i32, cfg: &QuantCon
 /// pre-activation range (the table's domain).
 pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<QuantModel> {
     cfg.validate()?;
+    graph.validate()?;
     if max_abs.len() != graph.nodes.len() + 1 {
         return Err(ModelError::Config(format!(
             "{} calibration maxima for a graph of {} tensors",
