@@ -4,7 +4,8 @@
 //!   permute: a chain of permutations becomes one);
 //! - an affine op whose only input is another affine op's output, used nowhere else, is
 //!   composed with it (Gemm's EinSum + bias Add, Sub/Mul/Div-by-constant chains, ReduceSum +
-//!   the 1/n Mul of a global average pool, a BatchNormalization left after a Gemm);
+//!   the 1/n Mul of a global average pool, a BatchNormalization left after a Gemm), when the
+//!   composed map has no more terms than the two together;
 //! - nodes nothing reads are removed.
 use std::collections::BTreeMap;
 
@@ -127,8 +128,19 @@ fn compose_affine_chains(g: &mut Graph) {
         }
         let Op::Affine(inner) = &g.nodes[t - 1].op else { continue };
         let composed = compose(outer, inner);
-        // Keep the name of the op that defines the layer (the inner one, e.g. the Gemm).
-        let name = g.nodes[t - 1].name.clone();
+        // Compose only when it does not add work (Gemm + bias, Conv + BN scale, ReduceSum + 1/n
+        // do not; a dense layer after a pooling or residual op would multiply it).
+        let terms = |a: &Affine| a.rows.iter().map(|r| r.terms.len()).sum::<usize>();
+        if terms(&composed) > terms(outer) + terms(inner) {
+            continue;
+        }
+        // Keep the name of the op that defines the layer (the inner one, e.g. the Gemm); name
+        // both when two different kinds of op merged (a residual add and its average pool).
+        let name = if inner.kind == outer.kind || outer.kind == crate::graph::AffineKind::Scale {
+            g.nodes[t - 1].name.clone()
+        } else {
+            format!("{}+{}", g.nodes[t - 1].name, g.nodes[n].name)
+        };
         g.nodes[n] = Node { name, op: Op::Affine(composed), shape: g.nodes[n].shape.clone() };
     }
 }
