@@ -1,6 +1,7 @@
 //! Tests of the whole circuit: the shared harness on small models, exhaustive small-domain
 //! checks of the requant chip, and the spec against synthesis.
 mod builders;
+mod exhaustive_ops;
 mod forgery;
 mod harness;
 mod real_prover;
