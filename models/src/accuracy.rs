@@ -86,3 +86,33 @@ pub fn evaluate(graph: &Graph, model: &QuantModel, data: &Dataset) -> Result<Acc
         out_of_range: oor,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::zoo;
+
+    /// The Done-when of the zoo: calibrated on 200 training samples, the quantized model's
+    /// argmax agrees with the float model's on >= 99% of the held-out digits test split, and
+    /// no test sample overflows the activation range.
+    #[test]
+    fn zoo_models_agree_with_float_on_the_test_split() {
+        let calibration = Dataset::load(&zoo("calibration.json")).unwrap();
+        let test = Dataset::load(&zoo("digits_test.json")).unwrap();
+        assert_eq!((calibration.samples.len(), test.samples.len()), (200, 450));
+        for name in ["mlp.onnx", "cnn.onnx", "resnet.onnx", "smooth.onnx"] {
+            let (g, m) = crate::load_and_quantize(&zoo(name), &calibration, &crate::QuantConfig::default()).unwrap();
+            let r = evaluate(&g, &m, &test).unwrap();
+            assert_eq!(r.out_of_range, 0, "{name}: {r:?}");
+            assert!(r.argmax_agreement >= 0.99, "{name}: {r:?}");
+            // The float models are the trained ones (93% to 97% test accuracy).
+            assert!(r.float_accuracy.unwrap_or(0.0) > 0.9, "{name}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum() {
+        assert_eq!(argmax(&[0.0, 2.0, 2.0, -1.0]), 1);
+        assert_eq!(argmax(&[]), 0);
+    }
+}

@@ -219,3 +219,29 @@ impl Graph {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_wiring_is_a_node_error() {
+        let permute = |input, perm: Vec<u32>| Node { name: "p".into(), op: Op::Permute { input, perm }, shape: vec![2] };
+        let ok = Graph { input_shape: vec![2], nodes: vec![permute(0, vec![1, 0])] };
+        ok.validate().unwrap();
+        for bad in [
+            Graph { input_shape: vec![2], nodes: vec![permute(0, vec![1, 2])] },
+            Graph { input_shape: vec![2], nodes: vec![permute(1, vec![1, 0])] },
+            Graph { input_shape: vec![2], nodes: vec![permute(0, vec![1])] },
+            Graph {
+                input_shape: vec![2],
+                nodes: vec![Node { name: "m".into(), op: Op::MaxPool { input: 0, windows: vec![vec![], vec![0]] }, shape: vec![2] }],
+            },
+        ] {
+            let e = bad.validate().unwrap_err();
+            assert!(matches!(e, ModelError::Node { .. }), "{e}");
+            assert!(crate::simplify::simplify(bad.clone()).is_err());
+            assert!(matches!(crate::float::forward(&bad, &[0.0, 1.0]), Err(ModelError::Node { .. })));
+        }
+    }
+}

@@ -356,7 +356,12 @@ op("identity_dropout_constant",
     N("Constant", [], ["c"], name="constant", value=init("cv", w(5))), N("Add", ["d", "c"], ["output"], name="add")],
    [], [1, 5], [1, 5])
 
-# Malformed files for the error tests: a truncated model and a file that is not ONNX at all.
+# Malformed files for the error tests: a truncated model, a file that is not ONNX at all, and a
+# valid model whose weights hold a NaN.
+W = w(6, 4)
+W[2, 1] = np.nan
+save(graph([N("Gemm", ["input", "W"], ["output"], name="gemm")], [init("W", W)], [1, 6], [1, 4], "nan_weight"),
+     os.path.join(FIX, "nan_weight.onnx"))
 with open(os.path.join(OPS, "conv.onnx"), "rb") as f:
     conv_bytes = f.read()
 with open(os.path.join(FIX, "truncated.onnx"), "wb") as f:

@@ -65,9 +65,11 @@ fn shape_of(fact: &TypedFact) -> Option<Vec<usize>> {
 
 fn const_value(c: &Const) -> Result<ArrayD<f32>, Unsupported> {
     let t = c.val().cast_to::<f32>().map_err(|e| Unsupported(format!("constant: {e}")))?;
-    t.to_plain_array_view::<f32>()
-        .map(|v| v.to_owned())
-        .map_err(|e| Unsupported(format!("constant: {e}")))
+    let v = t.to_plain_array_view::<f32>().map(|v| v.to_owned()).map_err(|e| Unsupported(format!("constant: {e}")))?;
+    match v.iter().find(|x| !x.is_finite()) {
+        Some(x) => Err(Unsupported(format!("constant holds the non-finite value {x}"))),
+        None => Ok(v),
+    }
 }
 
 fn lower(ctx: &Ctx) -> Lowered {

@@ -45,6 +45,9 @@ pub(crate) fn binary(ctx: &Ctx, b: &TypedBinOp) -> Lowered {
     let Some(kind) = arith(b) else {
         return Err(Unsupported(format!("binary op {} is not supported", b.0.name())));
     };
+    if ctx.inputs.len() != 2 || ctx.input_shapes.iter().any(|s| s.len() > ctx.out_shape.len()) {
+        return Err(Unsupported(format!("{kind:?} of shapes {:?} into {:?}", ctx.input_shapes, ctx.out_shape)));
+    }
     let out_shape = &ctx.out_shape;
     let n: usize = out_shape.iter().product();
     let idx = |o: usize, slot: usize| broadcast_index(&coords(o, out_shape), &ctx.input_shapes[slot]) as u32;

@@ -97,6 +97,9 @@ pub(crate) fn axis_op(ctx: &Ctx, a: &AxisOp) -> Lowered {
     let in_shape = &ctx.input_shapes[0];
     let n: usize = in_shape.iter().product();
     let perm: Vec<u32> = match a {
+        AxisOp::Move(from, to) if *from >= in_shape.len() || *to >= in_shape.len() => {
+            return Err(Unsupported(format!("axis move {from} -> {to} on shape {in_shape:?}")));
+        }
         AxisOp::Move(from, to) => {
             // Output axis order: the input's, with `from` moved to position `to`.
             let mut order: Vec<usize> = (0..in_shape.len()).collect();

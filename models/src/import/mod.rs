@@ -87,3 +87,63 @@ mod anyhow_like {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Bad files: each is one typed error with a one-line message that names the problem.
+    use super::*;
+    use crate::testing::fixture;
+
+    fn load_err(rel: &str) -> ModelError {
+        let e = load_onnx(&fixture(rel)).expect_err(rel);
+        assert!(!e.to_string().contains('\n'), "{rel}: message is not one line: {e}");
+        assert!(e.to_string().contains(rel.rsplit('/').next().unwrap_or(rel)), "{rel}: path not named: {e}");
+        e
+    }
+
+    #[test]
+    fn truncated_file_is_invalid_onnx() {
+        let e = load_err("truncated.onnx");
+        assert!(matches!(&e, ModelError::InvalidOnnx { reason, .. } if reason.contains("decode")), "{e}");
+    }
+
+    #[test]
+    fn non_onnx_file_is_invalid_onnx() {
+        let e = load_err("not_onnx.onnx");
+        assert!(matches!(e, ModelError::InvalidOnnx { .. }), "{e}");
+    }
+
+    #[test]
+    fn missing_file_is_io() {
+        let e = load_err("no_such_model.onnx");
+        assert!(matches!(&e, ModelError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound), "{e}");
+    }
+
+    #[test]
+    fn all_unsupported_ops_are_listed_in_one_error() {
+        // Gemm -> Sin -> Softmax: the Softmax after the failing Sin is reported too.
+        let e = load_err("unsupported.onnx");
+        let ModelError::Unsupported { nodes, .. } = &e else { panic!("{e}") };
+        let ops: Vec<&str> = nodes.iter().map(|n| n.op.as_str()).collect();
+        assert_eq!(ops, ["Sin", "Softmax"], "{e}");
+        let msg = e.to_string();
+        for part in ["2 unsupported", "weird_sin", "Sin", "final_softmax", "Softmax"] {
+            assert!(msg.contains(part), "{part} missing from: {msg}");
+        }
+    }
+
+    #[test]
+    fn non_finite_weights_are_refused() {
+        let e = load_err("nan_weight.onnx");
+        let ModelError::Unsupported { nodes, .. } = &e else { panic!("{e}") };
+        assert!(nodes.iter().any(|n| n.reason.contains("non-finite value NaN")), "{e}");
+    }
+
+    #[test]
+    fn zoo_and_multi_op_fixtures_load() {
+        for rel in ["pool_bn.onnx", "elementwise.onnx"] {
+            let g = load_onnx(&fixture(rel)).unwrap_or_else(|e| panic!("{e}"));
+            g.validate().unwrap();
+        }
+    }
+}

@@ -34,19 +34,20 @@ impl Geometry {
         }
         let in_hw = [in_shape[batch + 1], in_shape[batch + 2]];
         let kernel = [spec.kernel_shape[0], spec.kernel_shape[1]];
-        let two = |v: &Option<_>| -> [usize; 2] {
-            match v {
-                Some(s) => {
-                    let s: &tract_onnx::prelude::TVec<usize> = s;
-                    [s[0], s[1]]
-                }
-                None => [1, 1],
+        let two = |v: &Option<tract_onnx::prelude::TVec<usize>>, what: &str| -> Result<[usize; 2], Unsupported> {
+            match v.as_deref() {
+                Some(&[a, b]) => Ok([a, b]),
+                Some(other) => Err(Unsupported(format!("{what} {other:?} (2 values expected)"))),
+                None => Ok([1, 1]),
             }
         };
-        let strides = two(&spec.strides);
-        let dilations = two(&spec.dilations);
+        let strides = two(&spec.strides, "strides")?;
+        let dilations = two(&spec.dilations, "dilations")?;
         let padded = spec.padding.compute(&in_hw, &kernel, &dilations, &strides);
-        let out_hw = [out_shape[batch + 1], out_shape[batch + 2]];
+        let (Some(pad_h), Some(pad_w), &[.., oh, ow]) = (padded.first(), padded.get(1), out_shape) else {
+            return Err(Unsupported(format!("output shape {out_shape:?} is not a 2-D image")));
+        };
+        let out_hw = [oh, ow];
         Ok(Geometry {
             channels: in_shape[batch],
             in_hw,
@@ -54,7 +55,7 @@ impl Geometry {
             kernel,
             strides,
             dilations,
-            pad_before: [padded[0].pad_before, padded[1].pad_before],
+            pad_before: [pad_h.pad_before, pad_w.pad_before],
         })
     }
 
@@ -111,6 +112,9 @@ pub(crate) fn conv(ctx: &Ctx, c: &Conv) -> Lowered {
         kernel_vals[c.iter().zip(&kst).map(|(a, b)| a * b).sum::<usize>()]
     };
     let bias_vals: Vec<f32> = bias.iter().copied().collect();
+    if !(bias_vals.len() <= 1 || bias_vals.len() == out_ch) {
+        return Err(Unsupported(format!("{} bias values for {out_ch} output channels", bias_vals.len())));
+    }
     let bias_at = |o: usize| match bias_vals.len() {
         0 => 0.0,
         1 => bias_vals[0],
@@ -178,6 +182,9 @@ pub(crate) fn sum_pool(ctx: &Ctx, p: &SumPool) -> Lowered {
 pub(crate) fn reduce(ctx: &Ctx, axes: &[usize], max: bool) -> Lowered {
     let input = ctx.tensor(0)?;
     let in_shape = &ctx.input_shapes[0];
+    if axes.iter().any(|&a| a >= in_shape.len()) || ctx.out_shape.len() != in_shape.len() {
+        return Err(Unsupported(format!("reduction over axes {axes:?} of shape {in_shape:?}")));
+    }
     let st = strides(in_shape);
     let red_shape: Vec<usize> = axes.iter().map(|&a| in_shape[a]).collect();
     let red_count: usize = red_shape.iter().product();

@@ -144,5 +144,8 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
         qid[t] = model.layers.len();
         qid[out_t] = model.layers.len();
     }
+    // Extreme calibration maxima can ask for weights beyond what the integer reference
+    // accepts; say so here rather than at the first inference.
+    model.validate()?;
     Ok(model)
 }

@@ -13,13 +13,18 @@ pub struct QuantConfig {
     /// Largest rescale shift; the circuit's range table has `2^shift` rows per shift used.
     pub max_shift: u32,
     /// Calibrated maxima are multiplied by `headroom_percent / 100` before a scale is chosen,
-    /// so that inputs a little outside the calibration set still fit.
+    /// so that inputs a little outside the calibration set still fit. The power-of-two scale
+    /// then leaves between 1x and 2x of this margin.
     pub headroom_percent: u32,
 }
 
 impl Default for QuantConfig {
     fn default() -> Self {
-        QuantConfig { bits: 10, weight_bits: 9, max_shift: 10, headroom_percent: 125 }
+        // Headroom 150%: on 45 digits models calibrated on 200 training samples, the largest
+        // tensor on the 450 test samples reached 1.23x its calibrated maximum, so 125% left
+        // one model 2% from overflowing; 150% leaves at least 30%, at the cost of about one
+        // more argmax disagreement in 3,000 samples.
+        QuantConfig { bits: 10, weight_bits: 9, max_shift: 10, headroom_percent: 150 }
     }
 }
 

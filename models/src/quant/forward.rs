@@ -140,7 +140,8 @@ mod tests {
     }
 
     /// Input [256]; `y = act(0.75 x + 0.25)` element-wise (the affine op is omitted when
-    /// `affine` is false), quantized with calibration maxima |x| <= 1.6, |0.75 x + 0.25| <= 1.45.
+    /// `affine` is false). Calibration maxima |x| <= 1.6 give the input scale 5 (every 8-bit
+    /// integer is an x in [-4, 4)), and |0.75 x + 0.25| <= 3.3 covers all of them.
     fn model(affine: bool, act: Nonlinearity) -> crate::QuantModel {
         let n = 256;
         let mut nodes = vec![];
@@ -151,7 +152,7 @@ mod tests {
         }
         nodes.push(Node { name: "act".into(), op: Op::Activation { input: nodes.len(), f: act }, shape: vec![n] });
         let g = Graph { input_shape: vec![n], nodes };
-        let max_abs = if affine { vec![1.6, 1.45, 1.45] } else { vec![1.6, 1.0] };
+        let max_abs = if affine { vec![1.6, 3.3, 3.3] } else { vec![1.6, 1.0] };
         quantize(&g, &max_abs, &cfg8()).unwrap()
     }
 

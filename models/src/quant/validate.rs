@@ -119,3 +119,101 @@ impl QuantModel {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{Affine, AffineKind, Graph, Node, Nonlinearity, Op, Row, Term};
+    use crate::quant::{error_bounds, quantize, QuantConfig};
+
+    /// Input [2] -> affine [2] fused with tanh -> permute [2].
+    fn model() -> QuantModel {
+        let rows = (0..2u32).map(|i| Row { bias: 0.1, terms: vec![Term { src: 0, idx: i, coeff: 0.5 }] }).collect();
+        let nodes = vec![
+            Node { name: "lin".into(), op: Op::Affine(Affine { kind: AffineKind::Scale, inputs: vec![0], rows, params: 2 }), shape: vec![2] },
+            Node { name: "tanh".into(), op: Op::Activation { input: 1, f: Nonlinearity::Tanh }, shape: vec![2] },
+            Node { name: "swap".into(), op: Op::Permute { input: 2, perm: vec![1, 0] }, shape: vec![2] },
+        ];
+        let g = Graph { input_shape: vec![2], nodes };
+        g.validate().unwrap();
+        quantize(&g, &[1.0, 0.6, 0.5, 0.5], &QuantConfig::default()).unwrap()
+    }
+
+    /// Every mutation is refused by `validate` and by `forward`, with a typed error, no panic.
+    #[test]
+    fn malformed_models_are_refused() {
+        let good = model();
+        good.validate().unwrap();
+        assert_eq!(good.layers.len(), 2);
+        type Mutation = (&'static str, fn(&mut QuantModel));
+        let mutations: Vec<Mutation> = vec![
+            ("format", |m| m.format = 99),
+            ("settings", |m| m.config.bits = 99),
+            ("term index", |m| {
+                if let QOp::Affine { rows, .. } = &mut m.layers[0].op {
+                    rows[1].terms[0].idx = 2;
+                }
+            }),
+            ("input slot", |m| {
+                if let QOp::Affine { rows, .. } = &mut m.layers[0].op {
+                    rows[0].terms[0].src = 1;
+                }
+            }),
+            ("later tensor", |m| {
+                if let QOp::Affine { inputs, .. } = &mut m.layers[0].op {
+                    inputs[0] = 1;
+                }
+            }),
+            ("row count", |m| {
+                if let QOp::Affine { rows, .. } = &mut m.layers[0].op {
+                    rows.pop();
+                }
+            }),
+            ("shift", |m| {
+                if let QOp::Affine { shift, .. } = &mut m.layers[0].op {
+                    *shift = 200;
+                }
+            }),
+            ("huge weight", |m| {
+                if let QOp::Affine { rows, .. } = &mut m.layers[0].op {
+                    rows[0].terms[0].coeff = i64::MAX;
+                }
+            }),
+            ("short table", |m| {
+                if let QOp::Affine { act: QAct::Table { values, .. }, .. } = &mut m.layers[0].op {
+                    values.pop();
+                }
+            }),
+            ("table value", |m| {
+                if let QOp::Affine { act: QAct::Table { values, .. }, .. } = &mut m.layers[0].op {
+                    values[0] = 1 << 40;
+                }
+            }),
+            ("permutation index", |m| {
+                if let QOp::Permute { perm, .. } = &mut m.layers[1].op {
+                    perm[0] = 7;
+                }
+            }),
+            ("shape", |m| m.layers[1].shape = vec![3]),
+        ];
+        for (what, mutate) in mutations {
+            let mut m = good.clone();
+            mutate(&mut m);
+            assert_ne!(m, good, "{what}: mutation did nothing");
+            let e = m.validate().unwrap_err();
+            assert!(matches!(e, ModelError::InvalidQuantModel { .. } | ModelError::Config(_)), "{what}: {e}");
+            assert!(m.forward(&[0, 0]).is_err(), "{what}");
+        }
+    }
+
+    #[test]
+    fn error_bounds_need_a_trace_of_the_model() {
+        let m = model();
+        let trace = m.forward(&[10, -20]).unwrap();
+        let b = error_bounds(&m, &trace).unwrap();
+        assert_eq!(b.len(), 3);
+        let mut short = trace.clone();
+        short.tensors.pop();
+        assert!(matches!(error_bounds(&m, &short), Err(ModelError::InvalidQuantModel { .. })));
+    }
+}
