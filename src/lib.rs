@@ -5,5 +5,7 @@ pub use zkinfer_models as models;
 pub use zkinfer_prover as prover;
 pub use zkinfer_verifier as verifier;
 
+pub mod bench;
+pub mod evm;
 pub mod pipeline;
 pub mod report;

@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use halo2_proofs::{halo2curves::bn256::G1Affine, poly::ipa::commitment::ParamsIPA};
-use zkinfer_circuits::{ir::CircuitModel, CircuitParams, CircuitSpec, CompileOptions, ModelCircuit};
+use halo2_proofs::halo2curves::bn256::Fr;
+use zkinfer_circuits::{
+    commit as commitment, ir::CircuitModel, poseidon, CircuitParams, CircuitSpec, ModelCircuit, TensorVisibility,
+    Visibility, WeightVisibility,
+};
 use zkinfer_models::{data::Dataset, Graph, QuantConfig, QuantModel};
-use zkinfer_prover::{Backend, Keys, ParamsCache, ProverError};
+use zkinfer_prover::{Backend, Keys, ParamsCache, ProverError, ProverParams};
 use zkinfer_verifier::{ProofFile, PublicTensor, VkFile, VkHeader, FORMAT_VERSION};
 
 use crate::report::Timings;
@@ -27,6 +30,8 @@ pub enum PipelineError {
     Prover(#[from] ProverError),
     #[error(transparent)]
     Verify(#[from] zkinfer_verifier::VerifyError),
+    #[error(transparent)]
+    Evm(#[from] zkinfer_verifier::evm::EvmError),
     #[error("cannot {action} {path}: {reason}")]
     File { action: &'static str, path: PathBuf, reason: String },
     #[error("{0}")]
@@ -50,6 +55,27 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings { quant: QuantConfig::default(), circuit: CircuitParams::default(), backend: Backend::Ipa }
+    }
+}
+
+impl Settings {
+    /// Sets what the proof reveals. Hashed weights are packed in limbs of the quantizer's
+    /// weight bits, so set `quant.weight_bits` first.
+    pub fn with_visibility(mut self, v: Visibility) -> Self {
+        self.circuit.visibility = v;
+        self.circuit.weight_bits = if v.weights == WeightVisibility::Hashed { self.quant.weight_bits } else { 0 };
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        let c = &self.circuit;
+        if c.visibility.weights == WeightVisibility::Hashed && c.weight_bits != self.quant.weight_bits {
+            return Err(PipelineError::Usage(format!(
+                "hashed weights are packed in {}-bit limbs but the quantizer uses {}-bit weights (use Settings::with_visibility)",
+                c.weight_bits, self.quant.weight_bits
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -100,14 +126,86 @@ pub struct SettingsFile {
 /// What `setup` produced.
 pub struct SetupOutput {
     pub spec: CircuitSpec,
-    pub params: ParamsIPA<G1Affine>,
+    pub params: ProverParams,
     pub keys: Keys,
     pub vk: VkFile,
     pub reused: bool,
 }
 
+/// Dot widths the automatic choice considers. Wider rows make large layers shorter (smaller
+/// k) but add advice commitments to every proof; beyond 32 the proof and an EVM verifier grow
+/// faster than proving time falls.
+pub const AUTO_WIDTHS: [usize; 4] = [4, 8, 16, 32];
+
+/// The dot width with the lowest estimated proving cost `2^k * (advice columns + 48)`; ties
+/// go to the narrower width (smaller proofs). The constant 48 stands for the per-row work that
+/// does not grow with the width (lookups, permutation, quotient); it was fitted to prove times
+/// of a 64-512-512-10 MLP at widths 8..128 on the 2-core development machine (20.0, 8.0, 4.6,
+/// 3.8, 3.75 s) and to the zoo MLP (0.80 s at width 8 against 1.27 s at 32, both k = 12).
+pub fn auto_width(p: &Prepared) -> Result<usize> {
+    auto_width_for(p, &CircuitParams::default())
+}
+
+/// [`auto_width`] for the circuit parameters `base` (its visibility; the width is chosen).
+pub fn auto_width_for(p: &Prepared, base: &CircuitParams) -> Result<usize> {
+    let mut best: Option<(u128, usize)> = None;
+    for w in AUTO_WIDTHS {
+        let spec = CircuitSpec::compile_params(&p.circuit, &CircuitParams { width: w, ..*base })?;
+        let cost = (1u128 << spec.k) * (spec.advice_columns as u128 + 48);
+        if best.is_none_or(|(c, _)| cost < c) {
+            best = Some((cost, w));
+        }
+    }
+    Ok(best.map(|(_, w)| w).unwrap_or(CircuitParams::default().width))
+}
+
 pub fn compile(p: &Prepared, settings: &Settings) -> Result<CircuitSpec> {
-    Ok(CircuitSpec::compile(&p.circuit, &CompileOptions { width: settings.circuit.width })?)
+    settings.check()?;
+    Ok(CircuitSpec::compile_params(&p.circuit, &settings.circuit)?)
+}
+
+/// The Poseidon model commitment of `p` (hex): what proofs with hashed weights expose, and what
+/// `zkinfer commit` prints. It depends on the weights, the architecture and the quantization
+/// settings (through the quantized model), not on the circuit width.
+pub fn model_commitment(p: &Prepared, settings: &Settings) -> Result<String> {
+    let h: Fr = commitment::model_commitment(&p.circuit, settings.quant.weight_bits)?;
+    Ok(poseidon::to_hex(&h))
+}
+
+/// The architecture digest (hex) that a hashed-weights verifying key names.
+pub fn architecture_digest(p: &Prepared, settings: &Settings) -> String {
+    hex::encode(commitment::arch_digest(&p.circuit, settings.quant.weight_bits))
+}
+
+/// `commitment.json`: what `zkinfer commit` stores.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentFile {
+    pub format: u32,
+    /// The Poseidon model commitment (64 hex digits).
+    pub model_hash: String,
+    /// SHA-256 of the architecture the weights are used in (public anyway: the verifying key
+    /// has the same structure).
+    pub architecture: String,
+    /// The quantization settings the commitment was computed with; `reveal-check` needs the same.
+    pub quant: QuantConfig,
+    pub calibration: PathBuf,
+}
+
+/// The commitment record of `p`.
+pub fn commit(p: &Prepared, settings: &Settings) -> Result<CommitmentFile> {
+    Ok(CommitmentFile {
+        format: FORMAT_VERSION,
+        model_hash: model_commitment(p, settings)?,
+        architecture: architecture_digest(p, settings),
+        quant: settings.quant.clone(),
+        calibration: p.calibration.clone(),
+    })
+}
+
+/// Whether two model hashes are the same (case and a `0x` prefix ignored).
+pub fn same_hash(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim().trim_start_matches("0x").to_ascii_lowercase();
+    norm(a) == norm(b)
 }
 
 fn vk_header(p: &Prepared, settings: &Settings, k: u32) -> VkHeader {
@@ -115,13 +213,17 @@ fn vk_header(p: &Prepared, settings: &Settings, k: u32) -> VkHeader {
         format: FORMAT_VERSION,
         backend: settings.backend,
         k,
-        model_hash: hex::encode(p.hash),
+        model_hash: match settings.circuit.visibility.weights {
+            WeightVisibility::Fixed => hex::encode(p.hash),
+            WeightVisibility::Hashed => architecture_digest(p, settings),
+        },
         circuit: settings.circuit,
         bits: p.quant.config.bits,
         input_shape: p.quant.input_shape.clone(),
         input_scale: p.quant.input_scale,
         output_shape: p.quant.output_shape().to_vec(),
         output_scale: p.quant.output_scale(),
+        srs: None,
     }
 }
 
@@ -141,15 +243,26 @@ pub fn setup(
     t: &mut Timings,
     progress: &dyn Fn(&str),
 ) -> Result<SetupOutput> {
-    if settings.backend != Backend::Ipa {
-        return Err(ProverError::BackendUnavailable(settings.backend).into());
-    }
     let spec = t.time("compile", || compile(p, settings))?;
     std::fs::create_dir_all(dir).map_err(file_err("create", dir))?;
     let hash = hex::encode(p.hash);
-    let header = vk_header(p, settings, spec.k);
-    progress(if cache.has_ipa(spec.k) { "loading IPA parameters" } else { "generating IPA parameters (cached for next time)" });
-    let params = t.time("params", || cache.ipa(spec.k))?;
+    let mut header = vk_header(p, settings, spec.k);
+    let params = match settings.backend {
+        Backend::Ipa => {
+            progress(if cache.has_ipa(spec.k) { "loading IPA parameters" } else { "generating IPA parameters (cached for next time)" });
+            ProverParams::Ipa(t.time("params", || cache.ipa(spec.k))?)
+        }
+        Backend::Kzg => {
+            progress(match (cache.kzg_is_insecure(), cache.has_kzg(spec.k)) {
+                (false, _) => "loading the KZG SRS file",
+                (true, true) => "loading the INSECURE test KZG SRS",
+                (true, false) => "generating the INSECURE test KZG SRS (cached for next time)",
+            });
+            let (params, srs) = t.time("params", || cache.kzg(spec.k))?;
+            header.srs = Some(srs);
+            ProverParams::Kzg(params)
+        }
+    };
     if reuse {
         if let Some(s) = read_settings(dir) {
             if s.model_hash == hash && s.settings == *settings && s.k == spec.k {
@@ -166,7 +279,7 @@ pub fn setup(
     }
     progress("generating keys");
     let circuit = ModelCircuit::for_keygen(p.circuit.clone(), settings.circuit, p.hash)?;
-    let keys = t.time("keygen", || zkinfer_prover::keygen(&params, &circuit))?;
+    let keys = t.time("keygen", || params.keygen(&circuit))?;
     let vk = VkFile { header, key: keys.vk_bytes() };
     zkinfer_prover::write_pk(&keys, &dir.join("pk.bin"))?;
     std::fs::write(dir.join("vk.bin"), vk.to_bytes()).map_err(file_err("write", &dir.join("vk.bin")))?;
@@ -200,22 +313,34 @@ pub fn prove(
     let trace = t.time("witness", || p.quant.forward(&q_input))?;
     let reference = trace.output().iter().copied().collect::<Vec<i64>>();
     let circuit = ModelCircuit::new(p.circuit.clone(), settings.circuit, p.hash, Some(q_input.clone()))?;
+    // The public instance: the commitments in the proof file are exactly its values.
+    let instance: Vec<Fr> = circuit.instances().unwrap_or_default();
     progress("proving");
     let proved = t.time("prove", || zkinfer_prover::prove(&setup.params, &setup.keys, circuit))?;
     if proved.output != reference {
         return Err(ProverError::ReferenceMismatch { circuit: proved.output, reference }.into());
     }
+    let vis = settings.circuit.visibility;
+    let hex_at = |i: usize| instance.get(i).map(poseidon::to_hex);
+    let hashed = |v: TensorVisibility, i: usize| if v == TensorVisibility::Hashed { hex_at(i) } else { None };
+    let shown = |v: TensorVisibility, values: Vec<i64>| if v == TensorVisibility::Public { values } else { Vec::new() };
     let proof = ProofFile {
         format: FORMAT_VERSION,
         backend: settings.backend,
         k: setup.spec.k,
-        model_hash: hex::encode(p.hash),
-        input: PublicTensor { shape: p.quant.input_shape.clone(), scale: p.quant.input_scale, values: q_input },
+        model_hash: match vis.weights {
+            WeightVisibility::Fixed => hex::encode(p.hash),
+            WeightVisibility::Hashed => hex_at(0).unwrap_or_default(),
+        },
+        input: PublicTensor { shape: p.quant.input_shape.clone(), scale: p.quant.input_scale, values: shown(vis.input, q_input) },
         output: PublicTensor {
             shape: p.quant.output_shape().to_vec(),
             scale: p.quant.output_scale(),
-            values: proved.output,
+            values: shown(vis.output, proved.output),
         },
+        visibility: vis,
+        input_hash: hashed(vis.input, 1),
+        output_hash: hashed(vis.output, instance.len().saturating_sub(1)),
         proof: hex::encode(&proved.proof),
     };
     let path = dir.join("proof.json");
@@ -241,9 +366,24 @@ pub fn verify_files(
     if vk.header.k > zkinfer_verifier::verify::MAX_K {
         return Err(zkinfer_verifier::VerifyError::Malformed { what: "verifying key", reason: format!("k = {}", vk.header.k) }.into());
     }
-    let params = match vk.header.backend {
-        Backend::Ipa => zkinfer_verifier::VerifierParams::Ipa(cache.ipa(vk.header.k)?),
-        other => return Err(ProverError::BackendUnavailable(other).into()),
-    };
+    if proof.backend != vk.header.backend {
+        return Err(zkinfer_verifier::VerifyError::BackendMismatch { proof: proof.backend, vk: vk.header.backend }.into());
+    }
+    let params = verifier_params(&vk, cache)?;
     Ok(zkinfer_verifier::verify(&params, &vk, &proof, expected_hash)?)
+}
+
+/// The parameters `vk` was made with: IPA by `k`, KZG by the SRS its header records.
+pub fn verifier_params(vk: &VkFile, cache: &ParamsCache) -> Result<zkinfer_verifier::VerifierParams> {
+    let h = &vk.header;
+    Ok(match h.backend {
+        Backend::Ipa => zkinfer_verifier::VerifierParams::Ipa(cache.ipa(h.k)?),
+        Backend::Kzg => {
+            let srs = h.srs.as_ref().ok_or_else(|| zkinfer_verifier::VerifyError::Malformed {
+                what: "verifying key",
+                reason: "a KZG key without its SRS record".into(),
+            })?;
+            zkinfer_verifier::VerifierParams::Kzg(cache.kzg_for(srs, h.k)?)
+        }
+    })
 }

@@ -6,8 +6,13 @@
 //! 0), so the verifying key itself commits to it: a proof verifies only against the key of the
 //! model it was made for, with that hash as public input.
 //!
-//! `configure_with_params` depends only on [`CircuitParams`] (the dot width), never on the
-//! model, so a verifier can read a verifying key with
+//! With `hashed` weights instance row 0 holds the Poseidon model commitment instead (computed
+//! in the circuit, see [`crate::commit`]), and the verifying key does not depend on the weights;
+//! `hashed` / `private` tensors replace their values by one hash / nothing (see
+//! [`crate::visibility`] and [`instances_for`]).
+//!
+//! `configure_with_params` depends only on [`CircuitParams`] (the dot width and the
+//! visibility), never on the model, so a verifier can read a verifying key with
 //! `VerifyingKey::read::<_, ModelCircuit<Fr>>(reader, format, params)` without the model.
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -22,23 +27,38 @@ use serde::{Deserialize, Serialize};
 use crate::chips::ctx::Ctx;
 pub use crate::chips::ctx::Tamper;
 use crate::chips::tables::TablePlan;
+use crate::commit::{model_commitment, tensor_commitment, ItemPlan};
 use crate::error::CircuitError;
-use crate::eval::{eval, Witness};
+use crate::eval::{act_range, eval, Witness};
 pub use crate::field::{hash_to_field, to_field};
+use crate::hashing::table_plan;
 use crate::ir::CircuitModel;
 use crate::layout::{layout, ModelConfig, MIN_WIDTH};
+use crate::poseidon::domain;
 use crate::validate::validate;
+use crate::visibility::{TensorVisibility, Visibility, WeightVisibility};
 
 /// The small parameters `configure` depends on; stored next to the verifying key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircuitParams {
     /// Terms per dot-product row (advice columns = width + 1).
     pub width: usize,
+    /// What the public instance reveals of the input, output and weights.
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Limb width of packed weights with `hashed` weights (the quantizer's weight bits: every
+    /// weight lies in `[-2^(weight_bits-1), 2^(weight_bits-1))`); unused otherwise.
+    #[serde(default)]
+    pub weight_bits: u32,
 }
 
 impl Default for CircuitParams {
     fn default() -> Self {
-        CircuitParams { width: 8 }
+        CircuitParams {
+            width: 8,
+            visibility: Visibility::default(),
+            weight_bits: 0,
+        }
     }
 }
 
@@ -50,6 +70,15 @@ impl CircuitParams {
                 width: self.width,
                 min: MIN_WIDTH,
             });
+        }
+        if self.visibility.weights == WeightVisibility::Hashed
+            && !(2..=crate::validate::MAX_SHIFT).contains(&self.weight_bits)
+        {
+            return Err(CircuitError::BadSettings(format!(
+                "hashed weights need a limb width in [2, {}], got {}",
+                crate::validate::MAX_SHIFT,
+                self.weight_bits
+            )));
         }
         Ok(())
     }
@@ -89,11 +118,28 @@ impl<F: PrimeField> ModelCircuit<F> {
     ) -> Result<Self, CircuitError> {
         params.check()?;
         validate(&model)?;
+        if params.visibility.weights == WeightVisibility::Hashed {
+            // Every weight and bias must fit its limbs (typed error, before any proving).
+            ItemPlan::new(&model, params.weight_bits).values(&model)?;
+        }
         let witness = match &input {
             Some(x) => Some(eval(&model, x)?),
             None => None,
         };
-        let plan = TablePlan::from_model(&model);
+        if let (Some(x), true) = (&input, params.visibility.input != TensorVisibility::Public) {
+            // Non-public inputs are range-checked by the circuit (public ones by the verifier).
+            let (min, max) = act_range(model.bits);
+            if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| v < min || v > max) {
+                return Err(CircuitError::OutOfRange {
+                    layer: "input".into(),
+                    index,
+                    value: v as i128,
+                    min,
+                    max,
+                });
+            }
+        }
+        let plan = table_plan(&model, &params);
         Ok(ModelCircuit {
             model,
             params,
@@ -120,7 +166,7 @@ impl<F: PrimeField> ModelCircuit<F> {
     pub fn instances(&self) -> Option<Vec<F>> {
         self.witness
             .as_ref()
-            .map(|w| instances(&self.model, &self.model_hash, w))
+            .and_then(|w| instances_for(&self.model, &self.params, &self.model_hash, w).ok())
     }
 
     fn mutations(&self) -> Vec<(usize, F)> {
@@ -133,14 +179,42 @@ impl<F: PrimeField> ModelCircuit<F> {
 
     /// Number of advice cells synthesis assigns (the range of [`Tamper::cell`]).
     pub fn advice_cell_count(&self) -> Result<usize, CircuitError> {
-        let opts = crate::spec::CompileOptions {
-            width: self.params.width,
-        };
-        Ok(crate::spec::CircuitSpec::compile(&self.model, &opts)?.advice_cells)
+        Ok(crate::spec::CircuitSpec::compile_params(&self.model, &self.params)?.advice_cells)
     }
 }
 
-/// The public inputs `[model_hash, input.., output..]` for a witness of `model`.
+/// The public inputs for a witness of `model` under `params`: `[model hash, input part,
+/// output part]`, where the model hash is [`hash_to_field`] of `model_hash` (fixed weights) or
+/// the Poseidon model commitment (hashed weights), and a tensor part is its values (`public`),
+/// its [`tensor_commitment`] (`hashed`) or nothing (`private`).
+pub fn instances_for<F: PrimeField>(
+    model: &CircuitModel,
+    params: &CircuitParams,
+    model_hash: &[u8; 32],
+    w: &Witness,
+) -> Result<Vec<F>, CircuitError> {
+    let v = params.visibility;
+    let mut out = Vec::new();
+    out.push(match v.weights {
+        WeightVisibility::Fixed => hash_to_field(model_hash),
+        WeightVisibility::Hashed => model_commitment(model, params.weight_bits)?,
+    });
+    let input = w.tensors.first().map(Vec::as_slice).unwrap_or(&[]);
+    for (vis, values, dom) in [
+        (v.input, input, domain::INPUT),
+        (v.output, w.output(), domain::OUTPUT),
+    ] {
+        match vis {
+            TensorVisibility::Public => out.extend(values.iter().map(|&x| to_field::<F>(x))),
+            TensorVisibility::Hashed => out.push(tensor_commitment(values, model.bits, dom)),
+            TensorVisibility::Private => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The public inputs `[model_hash, input.., output..]` for a witness of `model` (default
+/// visibility).
 pub fn instances<F: PrimeField>(
     model: &CircuitModel,
     model_hash: &[u8; 32],
@@ -175,7 +249,7 @@ impl<F: PrimeField> Circuit<F> for ModelCircuit<F> {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<F>, params: CircuitParams) -> ModelConfig {
-        ModelConfig::configure(meta, params.width)
+        ModelConfig::configure_with(meta, &params)
     }
 
     fn configure(meta: &mut ConstraintSystem<F>) -> ModelConfig {
@@ -196,6 +270,7 @@ impl<F: PrimeField> Circuit<F> for ModelCircuit<F> {
                     &self.plan,
                     self.witness.as_ref(),
                     hash,
+                    &self.params,
                 )
             },
         )?;

@@ -80,4 +80,22 @@ pub enum CircuitError {
     /// max-pool chip configured).
     #[error("circuit parameters do not fit the model: {0}")]
     ParamsMismatch(String),
+    /// A weight or bias does not fit the limb range of `hashed` weights.
+    #[error(
+        "layer `{layer}`: {what} {index} is {value}, outside the committed range [{min}, {max}]"
+    )]
+    ParamOutOfRange {
+        layer: String,
+        what: &'static str,
+        index: usize,
+        value: i128,
+        min: i128,
+        max: i128,
+    },
+    /// A layer's parameter map does not match its rows.
+    #[error("layer `{layer}`: bad parameter map: {reason}")]
+    BadParamMap { layer: String, reason: String },
+    /// Unsupported visibility settings or limb width.
+    #[error("unsupported circuit settings: {0}")]
+    BadSettings(String),
 }

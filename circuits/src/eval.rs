@@ -184,6 +184,7 @@ mod tests {
             layers: vec![Layer {
                 name: "fc1".into(),
                 kind: LayerKind::Affine(AffineLayer {
+                    params: None,
                     inputs: vec![0],
                     rows: vec![AffineRow {
                         bias: 0,

@@ -64,6 +64,33 @@ pub struct AffineLayer {
     pub inputs: Vec<TensorId>,
     pub rows: Vec<AffineRow>,
     pub requant: Requant,
+    /// The layer's trained parameters and which term uses which (see [`ParamMap`]). `None`:
+    /// the coefficients are architecture constants (average pools, residual adds), fixed in
+    /// every weight-visibility mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<ParamMap>,
+}
+
+/// The canonical parameters of an affine layer: what `hashed` weights commit to.
+///
+/// Each weight is one value however many terms use it (a convolution kernel is shared by all
+/// patches), so the circuit assigns it once and copy-constrains every use to that cell. The map
+/// is derived from the layer's structure only (never from the values), so that the circuit's
+/// shape, and hence its verifying key, reveals nothing about the weights.
+/// [`crate::validate::validate`] checks `rows[j].terms[t].coeff == weights[term_weight[j][t]]`
+/// and `rows[j].bias == biases[row_bias[j]]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamMap {
+    /// The layer's weights in canonical order (for a convolution: output channel, input
+    /// channel, kernel row, kernel column).
+    pub weights: Vec<i64>,
+    /// The layer's biases in canonical order (one per output channel of a convolution, one
+    /// per output otherwise).
+    pub biases: Vec<i64>,
+    /// `term_weight[j][t]`: the weight term `t` of row `j` uses.
+    pub term_weight: Vec<Vec<u32>>,
+    /// `row_bias[j]`: the bias row `j` uses.
+    pub row_bias: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,6 +19,14 @@
 //! `(pow, half, act_tag, shift_tag)`; max-pool rows use `(a_0, a_1, a_2, a_3)` as
 //! `(x, y, d, p)` and `(f_0, f_1, f_3)` as `(cont, last, range tag)` (`a_3` is `acc` when
 //! `W = 3`).
+//!
+//! With non-default visibility ([`crate::visibility`]) the hashing columns of
+//! [`crate::hashing`] are added, and: the header has no model-hash cell when weights are
+//! `hashed`; the parameter block follows the header; affine layers with parameters use the
+//! advice-weight dot gate, copying the canonical cells; after the layers come the model
+//! commitment (bound to instance row 0) and the input / output packing and commitments. The
+//! instance column is `[model hash, input part, output part]`, where a tensor part is its
+//! values (`public`), one hash (`hashed`) or empty (`private`).
 use halo2_proofs::{
     circuit::Cell,
     halo2curves::ff::PrimeField,
@@ -32,9 +40,13 @@ use crate::chips::maxpool::{MaxPoolChip, MaxPoolConfig};
 use crate::chips::permute::permute;
 use crate::chips::requant::{RequantChip, RequantConfig, RequantOp};
 use crate::chips::tables::{TableConfig, TablePlan};
+use crate::circuit::CircuitParams;
 use crate::eval::Witness;
 use crate::field::to_field;
+use crate::hashing::{self, HashConfig, HashingStats};
 use crate::ir::{CircuitModel, LayerKind, Requant};
+use crate::poseidon::domain;
+use crate::visibility::{TensorVisibility, WeightVisibility};
 
 /// Smallest supported dot-product width (requant rows need four advice cells).
 pub const MIN_WIDTH: usize = 3;
@@ -52,13 +64,30 @@ pub struct ModelConfig {
     pub requant: RequantConfig,
     pub maxpool: MaxPoolConfig,
     pub tables: TableConfig,
+    /// The hashing columns and chips; `None` with the default visibility.
+    pub hash: Option<HashConfig>,
 }
 
 impl ModelConfig {
     /// Configures every column, gate and lookup for dot width `width` (raised to
     /// [`MIN_WIDTH`] if smaller; [`crate::spec::CircuitSpec::compile`] rejects such widths).
     pub fn configure<F: PrimeField>(meta: &mut ConstraintSystem<F>, width: usize) -> Self {
-        let w = width.max(MIN_WIDTH);
+        Self::configure_with(
+            meta,
+            &CircuitParams {
+                width,
+                ..CircuitParams::default()
+            },
+        )
+    }
+
+    /// Configures the circuit for `params` (dot width and visibility). Only with non-default
+    /// visibility are columns, gates or lookups added, after those of the default circuit.
+    pub fn configure_with<F: PrimeField>(
+        meta: &mut ConstraintSystem<F>,
+        params: &CircuitParams,
+    ) -> Self {
+        let w = params.width.max(MIN_WIDTH);
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         let constants = meta.fixed_column();
@@ -75,7 +104,7 @@ impl ModelConfig {
             .copied()
             .zip(fixed[..w].iter().copied())
             .collect();
-        let dot = DotConfig::configure(meta, slots, advice[w], fixed[w], fixed[w + 1]);
+        let mut dot = DotConfig::configure(meta, slots, advice[w], fixed[w], fixed[w + 1]);
         let a4 = [advice[0], advice[1], advice[2], advice[3]];
         let f4 = [fixed[0], fixed[1], fixed[2], fixed[3]];
         let requant = RequantConfig::configure(meta, a4, f4, &tables);
@@ -85,6 +114,13 @@ impl ModelConfig {
             [fixed[0], fixed[1]],
             requant.range,
         );
+        let hash = params
+            .visibility
+            .needs_hashing()
+            .then(|| HashConfig::configure(meta, &advice, &fixed, &tables, w));
+        if let (Some(h), WeightVisibility::Hashed) = (&hash, params.visibility.weights) {
+            dot = dot.with_advice_weights(meta, h.weight_columns(w));
+        }
         ModelConfig {
             instance,
             constants,
@@ -94,6 +130,7 @@ impl ModelConfig {
             requant,
             maxpool,
             tables,
+            hash,
         }
     }
 }
@@ -120,12 +157,19 @@ pub struct LayoutStats {
     pub advice_cells: usize,
     /// Cells of the constants column.
     pub constants: usize,
+    /// The hashed parts (all zero with the default visibility).
+    #[serde(default)]
+    pub hashing: HashingStats,
+    /// Advice-cell indices of the canonical weight and bias limb cells (`hashed` weights).
+    #[serde(skip)]
+    pub param_cells: Vec<usize>,
 }
 
 /// Cells to bind to instance rows: `(cell, instance row)`.
 pub type Bindings = Vec<(Cell, usize)>;
 
-/// Lays out the whole model. `witness` is `None` for the dry run and keygen.
+/// Lays out the whole model. `witness` is `None` for the dry run and keygen; `hash` is the
+/// fixed-weights model hash (unused with `hashed` weights).
 pub fn layout<F: PrimeField>(
     ctx: &mut Ctx<'_, '_, F>,
     cfg: &ModelConfig,
@@ -133,29 +177,51 @@ pub fn layout<F: PrimeField>(
     plan: &TablePlan,
     witness: Option<&Witness>,
     hash: F,
+    params: &CircuitParams,
 ) -> Result<(Bindings, LayoutStats), Error> {
+    let vis = params.visibility;
+    let hashed_weights = vis.weights == WeightVisibility::Hashed;
+    let hc = || cfg.hash.as_ref().ok_or(Error::Synthesis);
+    let mut hstats = HashingStats::default();
     let mut bindings = Vec::new();
-    // Header: hash then inputs, packed across all advice columns.
+    // Header: hash (fixed weights only) then inputs, packed across all advice columns.
     let ncols = cfg.advice.len();
-    let header_items = 1 + model.input_len;
+    let lead = usize::from(!hashed_weights);
+    let header_items = lead + model.input_len;
     let header_rows = header_items.div_ceil(ncols);
     let start = ctx.alloc(header_rows);
     let place = |k: usize| (cfg.advice[k % ncols], start + k / ncols);
-    let (col, row) = place(0);
-    let h = ctx.assign_advice(col, row, halo2_proofs::circuit::Value::known(hash));
-    ctx.constrain_constant(h.cell, hash)?;
-    bindings.push((h.cell, 0));
+    if !hashed_weights {
+        let (col, row) = place(0);
+        let h = ctx.assign_advice(col, row, halo2_proofs::circuit::Value::known(hash));
+        ctx.constrain_constant(h.cell, hash)?;
+        bindings.push((h.cell, 0));
+    }
     let input_vals = witness.and_then(|w| w.tensors.first());
     let mut tensors: Vec<Vec<ACell<F>>> = Vec::with_capacity(model.layers.len() + 1);
     let mut inputs = Vec::with_capacity(model.input_len);
     for i in 0..model.input_len {
-        let (col, row) = place(1 + i);
+        let (col, row) = place(lead + i);
         let v = input_vals.and_then(|t| t.get(i)).map(|&x| to_field::<F>(x));
         let c = ctx.assign_advice(col, row, known(v));
-        bindings.push((c.cell, 1 + i));
+        if vis.input == TensorVisibility::Public {
+            bindings.push((c.cell, 1 + i));
+        }
         inputs.push(c);
     }
     tensors.push(inputs);
+    let param_cells = match hashed_weights {
+        true => Some(hashing::assign_params(
+            ctx,
+            &cfg.advice,
+            hc()?,
+            model,
+            params.weight_bits,
+            witness.is_some(),
+            &mut hstats,
+        )?),
+        false => None,
+    };
 
     let dot = DotChip::<F>::new(cfg.dot.clone());
     let req = RequantChip::<F>::new(cfg.requant);
@@ -179,21 +245,46 @@ pub fn layout<F: PrimeField>(
                 let zs = witness
                     .and_then(|w| w.accumulators.get(l))
                     .and_then(Option::as_ref);
+                // The layer's canonical parameter cells (hashed weights, layers with params).
+                let pcells = param_cells
+                    .as_ref()
+                    .and_then(|pc| pc.layers.get(l).and_then(Option::as_ref).map(|c| (pc, c)));
                 let mut out = Vec::with_capacity(aff.rows.len());
                 let mut lookups = 0;
                 for (j, row) in aff.rows.iter().enumerate() {
-                    let terms = row
-                        .terms
-                        .iter()
-                        .map(|t| {
-                            let cell = srcs
-                                .get(t.src as usize)
-                                .and_then(|s| s.get(t.idx as usize))
-                                .ok_or(Error::Synthesis)?;
-                            Ok((cell, t.coeff))
-                        })
-                        .collect::<Result<Vec<_>, Error>>()?;
-                    let z = dot.assign(ctx, row.bias, &terms)?;
+                    let input = |t: &crate::ir::Term| {
+                        srcs.get(t.src as usize)
+                            .and_then(|s| s.get(t.idx as usize))
+                            .ok_or(Error::Synthesis)
+                    };
+                    let z = match (pcells, &aff.params) {
+                        (Some((pc, lc)), Some(pm)) => {
+                            let tw = pm.term_weight.get(j).ok_or(Error::Synthesis)?;
+                            let mut terms = row
+                                .terms
+                                .iter()
+                                .zip(tw)
+                                .map(|(t, &wi)| {
+                                    let w = lc.weights.get(wi as usize).ok_or(Error::Synthesis)?;
+                                    Ok((input(t)?, w))
+                                })
+                                .collect::<Result<Vec<_>, Error>>()?;
+                            let bi = *pm.row_bias.get(j).ok_or(Error::Synthesis)?;
+                            let limbs = lc.biases.get(bi as usize).ok_or(Error::Synthesis)?;
+                            for (p, c) in pc.powers.iter().zip(limbs) {
+                                terms.push((p, c));
+                            }
+                            dot.assign_advice_weights(ctx, &terms)?
+                        }
+                        _ => {
+                            let terms = row
+                                .terms
+                                .iter()
+                                .map(|t| Ok((input(t)?, t.coeff)))
+                                .collect::<Result<Vec<_>, Error>>()?;
+                            dot.assign(ctx, row.bias, &terms)?
+                        }
+                    };
                     let z_int = zs.and_then(|z| z.get(j)).copied();
                     let rq = RequantOp {
                         shift,
@@ -260,10 +351,62 @@ pub fn layout<F: PrimeField>(
         });
         tensors.push(out);
     }
-    let out_base = 1 + model.input_len;
+    if let Some(pc) = &param_cells {
+        let h = hashing::commit_model(
+            ctx,
+            &cfg.advice,
+            hc()?,
+            model,
+            params.weight_bits,
+            pc,
+            &mut hstats,
+        )?;
+        bindings.push((h.cell, 0));
+    }
+    // Input: bound above when public; hashed or range-checked here otherwise.
+    let input_cells = tensors.first().ok_or(Error::Synthesis)?;
+    let mut commit = |ctx: &mut Ctx<'_, '_, F>,
+                      v: TensorVisibility,
+                      cells: &[ACell<F>],
+                      vals: Option<&[i64]>,
+                      dom: u64|
+     -> Result<Option<ACell<F>>, Error> {
+        match v {
+            TensorVisibility::Public => Ok(None),
+            TensorVisibility::Hashed | TensorVisibility::Private => hashing::commit_tensor(
+                ctx,
+                hc()?,
+                cells,
+                vals,
+                model.bits,
+                (v == TensorVisibility::Hashed).then_some(dom),
+                &mut hstats,
+            ),
+        }
+    };
+    if let Some(h) = commit(
+        ctx,
+        vis.input,
+        input_cells,
+        input_vals.map(Vec::as_slice),
+        domain::INPUT,
+    )? {
+        bindings.push((h.cell, 1));
+    }
+    let out_base = 1 + vis.input.instance_len(model.input_len);
     let output = tensors.last().ok_or(Error::Synthesis)?;
-    for (j, c) in output.iter().enumerate() {
-        bindings.push((c.cell, out_base + j));
+    match vis.output {
+        TensorVisibility::Public => {
+            for (j, c) in output.iter().enumerate() {
+                bindings.push((c.cell, out_base + j));
+            }
+        }
+        v => {
+            let vals = witness.map(Witness::output);
+            if let Some(h) = commit(ctx, v, output, vals, domain::OUTPUT)? {
+                bindings.push((h.cell, out_base));
+            }
+        }
     }
     let stats = LayoutStats {
         header_rows,
@@ -271,6 +414,8 @@ pub fn layout<F: PrimeField>(
         rows: ctx.row,
         advice_cells: ctx.advice_cells,
         constants: ctx.constants,
+        hashing: hstats,
+        param_cells: param_cells.map(|p| p.indices).unwrap_or_default(),
     };
     Ok((bindings, stats))
 }

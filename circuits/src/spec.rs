@@ -3,9 +3,9 @@ use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
 use serde::{Deserialize, Serialize};
 
 use crate::chips::ctx::Ctx;
-use crate::chips::tables::TablePlan;
 use crate::circuit::CircuitParams;
 use crate::error::CircuitError;
+use crate::hashing::{table_plan, HashingStats};
 use crate::ir::CircuitModel;
 use crate::layout::{layout, LayerStats, ModelConfig};
 use crate::validate::validate;
@@ -56,21 +56,39 @@ pub struct CircuitSpec {
     /// Advice cells synthesis assigns.
     pub advice_cells: usize,
     pub layers: Vec<LayerStats>,
+    /// Rows and sizes of the hashed parts (zero with the default visibility).
+    #[serde(default)]
+    pub hashing: HashingStats,
 }
 
 impl CircuitSpec {
     /// Validates the model and computes its circuit's shape with a dry run of the layout.
     pub fn compile(model: &CircuitModel, opts: &CompileOptions) -> Result<Self, CircuitError> {
-        let params = CircuitParams { width: opts.width };
+        let params = CircuitParams {
+            width: opts.width,
+            ..CircuitParams::default()
+        };
+        Self::compile_params(model, &params)
+    }
+
+    /// [`CircuitSpec::compile`] for full circuit parameters (width and visibility).
+    pub fn compile_params(
+        model: &CircuitModel,
+        params: &CircuitParams,
+    ) -> Result<Self, CircuitError> {
+        let params = *params;
         params.check()?;
         let lens = validate(model)?;
         let mut cs = ConstraintSystem::<Fr>::default();
-        let cfg = ModelConfig::configure(&mut cs, params.width);
-        let plan = TablePlan::from_model(model);
+        let cfg = ModelConfig::configure_with(&mut cs, &params);
+        let plan = table_plan(model, &params);
         let mut ctx = Ctx::<Fr>::dry();
-        let (_, stats) = layout(&mut ctx, &cfg, model, &plan, None, Fr::zero())
+        let (_, stats) = layout(&mut ctx, &cfg, model, &plan, None, Fr::zero(), &params)
             .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
-        let instance_len = 1 + model.input_len + lens.last().copied().unwrap_or(0);
+        let v = params.visibility;
+        let instance_len = 1
+            + v.input.instance_len(model.input_len)
+            + v.output.instance_len(lens.last().copied().unwrap_or(0));
         let table_rows = plan.rows();
         let blinding_factors = cs.blinding_factors();
         let need = stats
@@ -100,6 +118,7 @@ impl CircuitSpec {
             blinding_factors,
             advice_cells: stats.advice_cells,
             layers: stats.layers,
+            hashing: stats.hashing,
         })
     }
 

@@ -13,7 +13,7 @@ use halo2_proofs::{dev::MockProver, halo2curves::bn256::Fr};
 
 use crate::circuit::{CircuitParams, ModelCircuit, Tamper};
 use crate::ir::CircuitModel;
-use crate::spec::{CircuitSpec, CompileOptions};
+use crate::spec::CircuitSpec;
 
 /// What the harness checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,18 +62,29 @@ pub fn check_model(
     max_mutations: usize,
     seed: u64,
 ) -> Result<HarnessReport, String> {
-    let spec = CircuitSpec::compile(model, &CompileOptions { width }).map_err(|e| e.to_string())?;
+    let params = CircuitParams {
+        width,
+        ..Default::default()
+    };
+    check_circuit(model, input, &params, max_mutations, seed)
+}
+
+/// [`check_model`] for any circuit parameters (visibility included).
+pub fn check_circuit(
+    model: &CircuitModel,
+    input: &[i64],
+    params: &CircuitParams,
+    max_mutations: usize,
+    seed: u64,
+) -> Result<HarnessReport, String> {
+    let spec = CircuitSpec::compile_params(model, params).map_err(|e| e.to_string())?;
     let mut hash = [0u8; 32];
     for (i, b) in hash.iter_mut().enumerate() {
         *b = (i as u8).wrapping_mul(37).wrapping_add(11);
     }
-    let circuit = ModelCircuit::<Fr>::new(
-        Arc::new(model.clone()),
-        CircuitParams { width },
-        hash,
-        Some(input.to_vec()),
-    )
-    .map_err(|e| e.to_string())?;
+    let circuit =
+        ModelCircuit::<Fr>::new(Arc::new(model.clone()), *params, hash, Some(input.to_vec()))
+            .map_err(|e| e.to_string())?;
     let inst = circuit.instances().ok_or("no witness")?;
     mock_verify(spec.k, &circuit, inst.clone())
         .map_err(|e| format!("honest witness rejected: {e}"))?;
@@ -105,4 +116,17 @@ pub fn check_model(
         mutations: cells.len(),
         exhaustive,
     })
+}
+
+/// Advice-cell indices of the canonical weight and bias limb cells (`hashed` weights), from a
+/// dry run of the layout (the same assignment order as synthesis).
+pub fn param_cells(model: &CircuitModel, params: &CircuitParams) -> Result<Vec<usize>, String> {
+    use halo2_proofs::plonk::ConstraintSystem;
+    let mut cs = ConstraintSystem::<Fr>::default();
+    let cfg = crate::layout::ModelConfig::configure_with(&mut cs, params);
+    let plan = crate::hashing::table_plan(model, params);
+    let mut ctx = crate::chips::ctx::Ctx::<Fr>::dry();
+    let (_, stats) = crate::layout::layout(&mut ctx, &cfg, model, &plan, None, Fr::zero(), params)
+        .map_err(|e| e.to_string())?;
+    Ok(stats.param_cells)
 }

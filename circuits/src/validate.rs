@@ -1,7 +1,7 @@
 //! Structural validation of a [`CircuitModel`]: every check that does not need an input.
 use crate::error::CircuitError;
 use crate::eval::act_range;
-use crate::ir::{Activation, CircuitModel, LayerKind, Requant};
+use crate::ir::{Activation, AffineLayer, CircuitModel, LayerKind, ParamMap, Requant};
 
 /// The largest rescale shift (the range table holds `2^shift` rows for it).
 pub const MAX_SHIFT: u32 = 24;
@@ -70,6 +70,9 @@ pub fn validate(model: &CircuitModel) -> Result<Vec<usize>, CircuitError> {
                     }
                 }
                 check_requant(name, &aff.requant, model.bits)?;
+                if let Some(p) = &aff.params {
+                    check_params(name, aff, p)?;
+                }
                 aff.rows.len()
             }
             LayerKind::Requant { input, requant } => {
@@ -124,6 +127,50 @@ fn check_requant(layer: &str, r: &Requant, bits: u32) -> Result<(), CircuitError
                 need_min,
                 need_end: need_max + 1,
             });
+        }
+    }
+    Ok(())
+}
+
+/// A [`ParamMap`] matches its rows: one entry per term and per row, indices in bounds, and the
+/// referenced values equal the coefficients and biases.
+fn check_params(layer: &str, aff: &AffineLayer, p: &ParamMap) -> Result<(), CircuitError> {
+    let bad = |reason: String| CircuitError::BadParamMap {
+        layer: layer.to_string(),
+        reason,
+    };
+    if p.term_weight.len() != aff.rows.len() || p.row_bias.len() != aff.rows.len() {
+        return Err(bad(format!(
+            "{} rows, {} term maps, {} bias indices",
+            aff.rows.len(),
+            p.term_weight.len(),
+            p.row_bias.len()
+        )));
+    }
+    for (j, (row, (tw, &bi))) in aff
+        .rows
+        .iter()
+        .zip(p.term_weight.iter().zip(&p.row_bias))
+        .enumerate()
+    {
+        if tw.len() != row.terms.len() {
+            return Err(bad(format!(
+                "row {j}: {} terms, {} weight indices",
+                row.terms.len(),
+                tw.len()
+            )));
+        }
+        if p.biases.get(bi as usize) != Some(&row.bias) {
+            return Err(bad(format!(
+                "row {j}: bias index {bi} does not hold the row's bias"
+            )));
+        }
+        for (t, (term, &wi)) in row.terms.iter().zip(tw).enumerate() {
+            if p.weights.get(wi as usize) != Some(&term.coeff) {
+                return Err(bad(format!(
+                    "row {j} term {t}: weight index {wi} does not hold its coefficient"
+                )));
+            }
         }
     }
     Ok(())

@@ -4,6 +4,9 @@
 //! slow (about a minute at k = 16 on 2 cores), so they are written once to
 //! `<cache>/ipa-bn254-k{k}.params` and read back afterwards. The cache directory is
 //! `$ZKINFER_CACHE`, else `$HOME/.cache/zkinfer`, else `./.zkinfer-cache`.
+//!
+//! KZG parameters (the insecure test SRS and imported ceremony files) live in the same
+//! directory; see [`crate::srs`].
 use std::path::{Path, PathBuf};
 
 use halo2_proofs::{
@@ -19,6 +22,8 @@ pub const MAX_K: u32 = 24;
 #[derive(Clone, Debug)]
 pub struct ParamsCache {
     pub dir: PathBuf,
+    /// A user-supplied KZG SRS; `None` means the insecure test SRS (see [`crate::srs`]).
+    pub srs: Option<crate::srs::SrsFile>,
 }
 
 impl Default for ParamsCache {
@@ -27,7 +32,7 @@ impl Default for ParamsCache {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("zkinfer")))
             .unwrap_or_else(|| PathBuf::from(".zkinfer-cache"));
-        ParamsCache { dir }
+        ParamsCache { dir, srs: None }
     }
 }
 
@@ -37,7 +42,7 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 
 impl ParamsCache {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        ParamsCache { dir: dir.into() }
+        ParamsCache { dir: dir.into(), srs: None }
     }
 
     pub fn ipa_path(&self, k: u32) -> PathBuf {

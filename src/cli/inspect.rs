@@ -17,6 +17,7 @@ pub fn inspect(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
         );
     }
     let p = pipeline::prepare(&m.model, &calib, &settings.quant)?;
+    let settings = m.settings_for(&p)?;
     let s = summary::summarize(&p.quant);
     let spec = pipeline::compile(&p, &settings)?;
     if json {
@@ -36,9 +37,18 @@ pub fn inspect(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
     }
     println!("total: {} params, {} MACs, {} nonlinear elements, {}-bit activations", s.params, s.macs, s.nonlinear, s.bits);
     println!(
-        "circuit: k = {}, {} rows ({} usable), {} advice + {} fixed columns, {} lookup arguments, table rows {}",
-        spec.k, spec.rows, spec.usable_rows(), spec.advice_columns, spec.fixed_columns, spec.lookup_arguments, spec.table_rows
+        "circuit: k = {}, width {}, {} rows ({} usable), {} advice + {} fixed columns, {} lookup arguments, table rows {}",
+        spec.k,
+        settings.circuit.width, spec.rows, spec.usable_rows(), spec.advice_columns, spec.fixed_columns, spec.lookup_arguments, spec.table_rows
     );
+    let h = &spec.hashing;
+    if h.rows() > 0 {
+        let v = settings.circuit.visibility;
+        println!(
+            "hashing: {} rows ({} pack, {} Poseidon) for {} parameters in {} limbs, {} elements, {} permutations (input {}, output {}, weights {})",
+            h.rows(), h.pack_rows, h.poseidon_rows, h.params, h.limbs, h.elements, h.permutations, v.input, v.output, v.weights
+        );
+    }
     Ok(())
 }
 

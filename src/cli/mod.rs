@@ -1,4 +1,7 @@
 //! Argument parsing and dispatch.
+mod bench;
+mod commit;
+mod evm;
 mod inspect;
 mod progress;
 mod prove;
@@ -7,6 +10,7 @@ mod verify;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use zkinfer::circuits::{TensorVisibility, Visibility, WeightVisibility};
 use zkinfer::models::QuantConfig;
 use zkinfer::pipeline::Settings;
 use zkinfer::prover::Backend;
@@ -61,6 +65,52 @@ pub enum Command {
         #[arg(long)]
         model_hash: Option<String>,
     },
+    /// Print and store (in OUT, default commitment.json) the Poseidon commitment of the model's
+    /// weights, as proofs with `--weights hashed` expose it, without revealing the model.
+    Commit {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long, default_value = "commitment.json")]
+        out: PathBuf,
+    },
+    /// Recompute the commitment of a revealed model (same quantization settings) and compare;
+    /// exit code 0 only when it equals HASH.
+    RevealCheck {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// The committed model hash (hex).
+        #[arg(long)]
+        hash: String,
+    },
+    /// Proving cost against native cost per kind of layer work, and for an MLP family.
+    Bench(bench::BenchArgs),
+    /// Write DIR/Verifier.sol, a Solidity verifier for DIR/vk.bin (a KZG key), and compile it
+    /// with solc 0.8.19 (tools/solc: solc-js, optimizer off) into DIR/Verifier.bin.
+    CreateEvmVerifier {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Verifying key (default: DIR/vk.bin).
+        #[arg(long)]
+        vk: Option<PathBuf>,
+        /// The KZG SRS file the key was made with, when it is not in the cache yet.
+        #[arg(long)]
+        srs: Option<PathBuf>,
+    },
+    /// Run the compiled verifier contract on a KZG proof in an in-process EVM (revm); writes
+    /// the calldata beside the proof (calldata.bin); exit code 0 only when the contract accepts.
+    VerifyEvm {
+        #[arg(long)]
+        proof: PathBuf,
+        /// Verifying key (default: vk.bin beside the proof).
+        #[arg(long)]
+        vk: Option<PathBuf>,
+        /// Creation bytecode, hex (default: Verifier.bin beside the proof).
+        #[arg(long)]
+        verifier: Option<PathBuf>,
+        /// Reject unless the proof is for this model hash (hex).
+        #[arg(long)]
+        model_hash: Option<String>,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -78,15 +128,34 @@ pub struct ModelArgs {
     /// Signed bits of the largest weight of each layer.
     #[arg(long, default_value_t = QuantConfig::default().weight_bits)]
     pub weight_bits: u32,
-    /// Multiply-accumulates per row of the dot-product gate.
-    #[arg(long, default_value_t = zkinfer::circuits::CircuitParams::default().width)]
-    pub width: usize,
+    /// Multiply-accumulates per row of the dot-product gate (default: chosen per model for the
+    /// lowest estimated proving cost, see `pipeline::auto_width`).
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Weights: `fixed` (in the verifying key) or `hashed` (private; their Poseidon commitment
+    /// is a public input, see `zkinfer commit`).
+    #[arg(long, default_value = "fixed")]
+    pub weights: WeightVisibility,
+    /// Input: `public` (its values are public inputs), `hashed` (only its Poseidon hash) or
+    /// `private`.
+    #[arg(long, default_value = "public")]
+    pub input_visibility: TensorVisibility,
+    /// Output: `public`, `hashed` or `private`.
+    #[arg(long, default_value = "public")]
+    pub output_visibility: TensorVisibility,
     /// Commitment backend.
     #[arg(long, default_value = "ipa")]
     pub backend: Backend,
     /// Where IPA parameters are cached (default: $ZKINFER_CACHE or ~/.cache/zkinfer).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+    /// KZG only: an SRS file in halo2's ParamsKZG format (a powers-of-tau ceremony, as EZKL
+    /// uses); default: an INSECURE SRS from a fixed public seed, for tests and demos.
+    #[arg(long)]
+    pub srs: Option<PathBuf>,
+    /// The SHA-256 (hex) the --srs file must have.
+    #[arg(long, requires = "srs")]
+    pub srs_sha256: Option<String>,
 }
 
 impl ModelArgs {
@@ -94,15 +163,41 @@ impl ModelArgs {
         let mut s = Settings::default();
         s.quant.bits = self.bits;
         s.quant.weight_bits = self.weight_bits;
-        s.circuit.width = self.width;
+        if let Some(w) = self.width {
+            s.circuit.width = w;
+        }
         s.backend = self.backend;
-        s
+        s.with_visibility(self.visibility())
+    }
+    pub fn visibility(&self) -> Visibility {
+        Visibility { input: self.input_visibility, output: self.output_visibility, weights: self.weights }
+    }
+    /// Settings with the automatic width resolved for the prepared model.
+    pub fn settings_for(&self, p: &zkinfer::pipeline::Prepared) -> anyhow::Result<Settings> {
+        let mut s = self.settings();
+        if self.width.is_none() {
+            s.circuit.width = zkinfer::pipeline::auto_width_for(p, &s.circuit)?;
+        }
+        Ok(s)
     }
     pub fn cache(&self) -> zkinfer::prover::ParamsCache {
-        match &self.cache {
+        let cache = match &self.cache {
             Some(d) => zkinfer::prover::ParamsCache::new(d),
             None => zkinfer::prover::ParamsCache::default(),
+        };
+        match &self.srs {
+            Some(path) => cache.with_srs(zkinfer::prover::SrsFile { path: path.clone(), sha256: self.srs_sha256.clone() }),
+            None => cache,
         }
+    }
+    /// `--srs` only means something for KZG; KZG without it uses the insecure SRS: say so.
+    fn check_backend_options(&self) -> anyhow::Result<()> {
+        match (self.backend, &self.srs) {
+            (Backend::Ipa, Some(_)) => anyhow::bail!("--srs is a KZG option: add --backend kzg (IPA needs no SRS)"),
+            (Backend::Kzg, None) => evm::warn_insecure_srs(),
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -110,8 +205,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Inspect(m) => inspect::inspect(&m, cli.json),
         Command::Accuracy { model, data } => inspect::accuracy(&model, &data, cli.json),
-        Command::Setup { model, out } => prove::setup(&model, &out, cli.json),
-        Command::Prove { model, input, out } => prove::prove(&model, &input, &out, cli.json),
+        Command::Setup { model, out } => {
+            model.check_backend_options()?;
+            prove::setup(&model, &out, cli.json)
+        }
+        Command::Prove { model, input, out } => {
+            model.check_backend_options()?;
+            prove::prove(&model, &input, &out, cli.json)
+        }
         Command::Verify { proof, vk, model_hash } => verify::verify(&proof, vk.as_deref(), model_hash.as_deref(), cli.json),
+        Command::Commit { model, out } => commit::commit(&model, &out, cli.json),
+        Command::RevealCheck { model, hash } => commit::reveal_check(&model, &hash, cli.json),
+        Command::Bench(a) => bench::bench(&a, cli.json),
+        Command::CreateEvmVerifier { dir, vk, srs } => evm::create(&dir, vk.as_deref(), srs.as_deref(), cli.json),
+        Command::VerifyEvm { proof, vk, verifier, model_hash } => {
+            evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), cli.json)
+        }
     }
 }

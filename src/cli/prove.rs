@@ -17,6 +17,7 @@ pub fn setup(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
     }
     let mut t = Timings::default();
     let p = t.time("load", || pipeline::prepare(&m.model, &calib, &settings.quant))?;
+    let settings = m.settings_for(&p)?;
     let bar = Progress::new(json);
     let s = pipeline::setup(&p, &settings, out, &m.cache(), false, &mut t, &|msg| bar.step(msg));
     bar.finish();
@@ -30,6 +31,7 @@ pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Res
     let mut t = Timings::default();
     let data = Dataset::load(input)?;
     let p = t.time("load", || pipeline::prepare(&m.model, &calib, &settings.quant))?;
+    let settings = m.settings_for(&p)?;
     data.check_shape(&p.quant.input_shape)?;
     if data.samples.len() != 1 {
         anyhow::bail!("{}: expected one sample in input_data, found {}", input.display(), data.samples.len());
@@ -58,7 +60,7 @@ fn report(
     if json {
         let timings: serde_json::Map<String, serde_json::Value> = t.0.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         let mut v = json!({
-            "model_hash": hash, "k": spec.k, "rows": spec.rows, "advice_columns": spec.advice_columns,
+            "model_hash": hash, "k": spec.k, "width": spec.params.width, "rows": spec.rows, "advice_columns": spec.advice_columns,
             "fixed_columns": spec.fixed_columns, "lookups": spec.lookup_arguments,
             "timings_s": timings, "peak_memory_bytes": peak, "dir": out,
         });
@@ -67,12 +69,15 @@ fn report(
             v["output"] = json!(p.output.values);
             v["output_scale"] = json!(p.output.scale);
             v["output_dequantized"] = json!(p.output.dequantize());
+            v["visibility"] = json!(p.visibility);
+            v["input_hash"] = json!(p.input_hash);
+            v["output_hash"] = json!(p.output_hash);
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     println!("model hash  {hash}");
-    println!("circuit     k = {}, {} rows, {} advice / {} fixed columns", spec.k, spec.rows, spec.advice_columns, spec.fixed_columns);
+    println!("circuit     k = {}, width {}, {} rows, {} advice / {} fixed columns", spec.k, spec.params.width, spec.rows, spec.advice_columns, spec.fixed_columns);
     for (name, secs) in &t.0 {
         println!("  {name:<10} {secs:>8.3} s");
     }

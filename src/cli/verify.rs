@@ -15,12 +15,20 @@ pub fn verify(proof: &Path, vk: Option<&Path>, hash: Option<&str>, json: bool) -
             serde_json::to_string_pretty(&json!({
                 "verified": true, "model_hash": v.model_hash, "output": v.output.values,
                 "output_scale": v.output.scale, "output_dequantized": v.output_values, "verify_s": secs,
+                "visibility": v.visibility, "input_hash": v.input_hash, "output_hash": v.output_hash,
             }))?
         );
     } else {
         let vals: Vec<String> = v.output_values.iter().map(|x| format!("{x:.4}")).collect();
         println!("verified    proof for model {}", v.model_hash);
-        println!("output      [{}]", vals.join(", "));
+        match (&v.output_hash, v.visibility.output) {
+            (Some(h), _) => println!("output hash {h}"),
+            (None, zkinfer::circuits::TensorVisibility::Private) => println!("output      (private)"),
+            _ => println!("output      [{}]", vals.join(", ")),
+        }
+        if let Some(h) = &v.input_hash {
+            println!("input hash  {h}");
+        }
         println!("time        {secs:.3} s");
     }
     Ok(())

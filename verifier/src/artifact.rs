@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::error::VerifyError;
-use zkinfer_circuits::CircuitParams;
+use zkinfer_circuits::{CircuitParams, Visibility};
 
 /// Version of `proof.json` and of the `vk.bin` header.
 pub const FORMAT_VERSION: u32 = 1;
@@ -34,10 +34,23 @@ pub struct ProofFile {
     pub format: u32,
     pub backend: Backend,
     pub k: u32,
-    /// Hex SHA-256 of the quantized model.
+    /// Fixed weights: hex SHA-256 of the quantized model. Hashed weights: the Poseidon model
+    /// commitment (64 hex digits of the field element, most significant first), the value
+    /// `zkinfer commit` prints.
     pub model_hash: String,
+    /// Shape and scale always; values only when that tensor is `public`.
     pub input: PublicTensor,
     pub output: PublicTensor,
+    /// What the public instance reveals (absent in older files: public input and output,
+    /// fixed weights).
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// The input's Poseidon hash (64 hex digits) when the input is `hashed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_hash: Option<String>,
+    /// The output's Poseidon hash when the output is `hashed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_hash: Option<String>,
     /// Hex-encoded halo2 proof bytes.
     pub proof: String,
 }
@@ -66,7 +79,11 @@ pub struct VkHeader {
     pub format: u32,
     pub backend: Backend,
     pub k: u32,
+    /// Fixed weights: the model hash (the key binds it). Hashed weights: the SHA-256
+    /// architecture digest (the key binds the architecture, the proof's public model
+    /// commitment binds the weights).
     pub model_hash: String,
+    /// Dot width, visibility and limb width: what `configure` depends on.
     pub circuit: CircuitParams,
     /// Activation bits: every public value lies in `[-2^(bits-1), 2^(bits-1))`.
     pub bits: u32,
@@ -74,6 +91,38 @@ pub struct VkHeader {
     pub input_scale: i32,
     pub output_shape: Vec<usize>,
     pub output_scale: i32,
+    /// KZG only: which structured reference string the keys were made with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srs: Option<SrsInfo>,
+}
+
+impl VkHeader {
+    /// Length of the public instance: 1 (model hash) + the input part + the output part, each
+    /// all values (`public`), one hash (`hashed`) or nothing (`private`).
+    pub fn instance_len(&self) -> usize {
+        let v = self.circuit.visibility;
+        1 + v.input.instance_len(self.input_shape.iter().product())
+            + v.output.instance_len(self.output_shape.iter().product())
+    }
+}
+
+/// The KZG structured reference string (SRS) behind a verifying key. Verification needs the
+/// same SRS: its `[tau]G2` element is recorded so that a mismatch is a clear error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SrsInfo {
+    /// `insecure-fixed-seed` (generated locally from a public seed: tests and demos only) or
+    /// `sha256:<hex>` of the user-supplied SRS file (halo2 `ParamsKZG` serialization).
+    pub source: String,
+    /// Hex of `[tau]G2` (halo2 raw-bytes encoding).
+    pub s_g2: String,
+}
+
+impl SrsInfo {
+    /// Source label of the locally generated, insecure SRS.
+    pub const INSECURE: &'static str = "insecure-fixed-seed";
+    pub fn is_insecure(&self) -> bool {
+        self.source == Self::INSECURE
+    }
 }
 
 /// `vk.bin`: magic, header length (u32 LE), JSON header, halo2 verifying key bytes.

@@ -11,6 +11,8 @@ pub enum VerifyError {
     BackendMismatch { proof: Backend, vk: Backend },
     #[error("model hash mismatch: the proof is for model {got}, expected {expected}")]
     ModelHashMismatch { got: String, expected: String },
+    #[error("visibility mismatch: the proof says {proof}, the verifying key {vk}")]
+    VisibilityMismatch { proof: String, vk: String },
     #[error("the verifying key belongs to model {vk}, the proof claims model {proof}")]
     VkModelMismatch { vk: String, proof: String },
     #[error("circuit size mismatch: proof says k = {proof}, verifying key has k = {vk}")]
@@ -21,6 +23,8 @@ pub enum VerifyError {
     Length { what: &'static str, got: usize, expected: usize },
     #[error("{what} value {value} at index {index} is outside [{min}, {max}]")]
     Range { what: &'static str, index: usize, value: i64, min: i64, max: i64 },
+    #[error("the verifying key was made with the KZG SRS {vk}, but the parameters given are another SRS ({params})")]
+    SrsMismatch { vk: String, params: String },
     #[error("proof rejected: {0}")]
     Rejected(String),
 }

@@ -10,9 +10,12 @@
 pub mod artifact;
 pub mod backend;
 pub mod error;
+#[cfg(feature = "evm")]
+pub mod evm;
+pub mod transcript;
 pub mod verify;
 
-pub use artifact::{ProofFile, PublicTensor, VkFile, VkHeader, FORMAT_VERSION};
+pub use artifact::{ProofFile, PublicTensor, SrsInfo, VkFile, VkHeader, FORMAT_VERSION};
 pub use backend::Backend;
 pub use error::VerifyError;
-pub use verify::{verify, VerifiedOutput, VerifierParams};
+pub use verify::{public_instances, read_key, verify, VerifiedOutput, VerifierParams};

@@ -19,6 +19,21 @@
 //!   weight is the fixed 0, so whatever a cheating prover puts there is multiplied by 0: they
 //!   are not witness cells at all. Terms whose coefficient is 0 are dropped.
 //! - The result `z = acc_{m-1}` is returned for the requant chip to copy.
+//!
+//! **Advice weights** (`hashed` weights, [`DotConfig::with_advice_weights`]): the weights sit in
+//! advice columns `w_0 .. w_{W-1}`; `f_i` becomes a 0/1 slot flag. Selector `q_dotw`, gate
+//! (degree 4): `q_dotw * (acc_cur - (cont * acc_prev + sum_i f_i * a_i * w_i)) = 0`.
+//!
+//! | row   | a_0 .. a_{W-1}   | w_0 .. w_{W-1}       | f_0 .. f_{W-1}  | acc   | cont | q_dotw |
+//! |-------|------------------|----------------------|-----------------|-------|------|--------|
+//! | r     | x_0 .. x_{W-1}   | w(0) .. w(W-1)       | 1 .. 1          | acc_0 | 0    | 1      |
+//! | r+m-1 | .. x_{T-1}       | .. w(T-1)            | 1 .., 0 unused  | z     | 1    | 1      |
+//!
+//! Each `w_i` is a copy of its weight's one canonical cell (range-checked, packed and hashed, see
+//! [`super::pack`]), each `a_i` a copy of the input. The bias is not a fixed cell: its limbs are
+//! terms whose inputs are cells holding the constants `2^(kL)`. Every term is kept, zero or not,
+//! so the rows and flags depend on the structure only, never on the weights' values. Unused
+//! slots have flag 0, so whatever a prover puts in their cells does not enter `z`.
 use std::marker::PhantomData;
 
 use halo2_proofs::{
@@ -40,6 +55,8 @@ pub struct DotConfig {
     pub acc: Column<Advice>,
     pub bias: Column<Fixed>,
     pub cont: Column<Fixed>,
+    /// The advice-weight gate, when configured: its selector and the `w_i` columns.
+    pub advice_weights: Option<(Selector, Vec<Column<Advice>>)>,
 }
 
 impl DotConfig {
@@ -70,7 +87,36 @@ impl DotConfig {
             acc,
             bias,
             cont,
+            advice_weights: None,
         }
+    }
+
+    /// Adds the advice-weight gate over weight columns `w` (one per slot).
+    pub fn with_advice_weights<F: PrimeField>(
+        mut self,
+        meta: &mut ConstraintSystem<F>,
+        w: Vec<Column<Advice>>,
+    ) -> Self {
+        let q = meta.selector();
+        let (slots, acc, cont) = (self.slots.clone(), self.acc, self.cont);
+        meta.create_gate("dot (advice weights)", |m| {
+            let s = m.query_selector(q);
+            let acc_cur = m.query_advice(acc, Rotation::cur());
+            let acc_prev = m.query_advice(acc, Rotation::prev());
+            let c = m.query_fixed(cont, Rotation::cur());
+            let sum =
+                slots
+                    .iter()
+                    .zip(&w)
+                    .fold(Expression::Constant(F::ZERO), |sum, ((a, f), w)| {
+                        sum + m.query_fixed(*f, Rotation::cur())
+                            * m.query_advice(*a, Rotation::cur())
+                            * m.query_advice(*w, Rotation::cur())
+                    });
+            Constraints::with_selector(s, [("acc", acc_cur - (c * acc_prev + sum))])
+        });
+        self.advice_weights = Some((q, w));
+        self
     }
 
     pub fn width(&self) -> usize {
@@ -125,6 +171,47 @@ impl<F: PrimeField> DotChip<F> {
                 ctx.assign_fixed(slot.1, row, cf);
                 ctx.copy_advice(x, slot.0, row);
                 next = next + x.value * Value::known(cf);
+            }
+            acc = next;
+            last = Some(ctx.assign_advice(self.config.acc, row, acc));
+        }
+        // rows >= 1, so the loop ran and `last` is set.
+        last.ok_or(Error::Synthesis)
+    }
+
+    /// Lays out `z = sum x * w` with advice weights on fresh rows and returns the cell of `z`.
+    /// `terms` are `(input cell, weight cell)`, all kept; both are copied.
+    pub fn assign_advice_weights(
+        &self,
+        ctx: &mut Ctx<'_, '_, F>,
+        terms: &[(&ACell<F>, &ACell<F>)],
+    ) -> Result<ACell<F>, Error> {
+        let (q, wcols) = self
+            .config
+            .advice_weights
+            .as_ref()
+            .ok_or(Error::Synthesis)?;
+        let w = self.config.width();
+        let rows = Self::rows_for(terms.len(), w);
+        let start = ctx.alloc(rows);
+        let mut acc: Value<F> = Value::known(F::ZERO);
+        let mut last = None;
+        for r in 0..rows {
+            let row = start + r;
+            ctx.enable(q, row)?;
+            let cont = u64::from(r > 0);
+            ctx.assign_fixed(self.config.cont, row, F::from(cont));
+            let mut next = acc * Value::known(F::from(cont));
+            for (i, (slot, wcol)) in self.config.slots.iter().zip(wcols).enumerate() {
+                match terms.get(r * w + i) {
+                    Some((x, wt)) => {
+                        ctx.assign_fixed(slot.1, row, F::ONE);
+                        ctx.copy_advice(x, slot.0, row);
+                        ctx.copy_advice(wt, *wcol, row);
+                        next = next + x.value * wt.value;
+                    }
+                    None => ctx.assign_fixed(slot.1, row, F::ZERO),
+                }
             }
             acc = next;
             last = Some(ctx.assign_advice(self.config.acc, row, acc));

@@ -3,7 +3,9 @@
 pub mod ctx;
 pub mod dot;
 pub mod maxpool;
+pub mod pack;
 pub mod permute;
+pub mod poseidon;
 pub mod range;
 pub mod requant;
 pub mod tables;

@@ -12,7 +12,7 @@
 //! | row | tag | value |
 //! |-----|-----|-------|
 //! | 0   | 0   | 0     |  <- disabled rows, and `shift = 0` (remainder must be 0)
-//! | ... | s   | r     | for each shift `s > 0` the model uses and every `r in [0, 2^s)` |
+//! | ... | s   | r     | for each shift `s > 0` the model uses (and each limb width packing uses, see [`super::pack`]) and every `r in [0, 2^s)` |
 //!
 //! Rows past the end are filled with row 0 by the layouter, so they add no new entries.
 use halo2_proofs::{
@@ -66,6 +66,14 @@ impl TablePlan {
             acts,
             ranges,
         }
+    }
+
+    /// Adds range widths (the limb widths of packed values, see [`super::pack`]).
+    pub fn with_ranges(mut self, widths: &[u32]) -> Self {
+        self.ranges.extend(widths.iter().copied().filter(|&w| w > 0));
+        self.ranges.sort_unstable();
+        self.ranges.dedup();
+        self
     }
 
     /// The table tag of an activation (`None` if the model does not use it).

@@ -24,6 +24,7 @@ pub fn affine(name: &str, inputs: Vec<TensorId>, rows: Vec<AffineRow>, act: Acti
     Layer {
         name: name.into(),
         kind: LayerKind::Affine(AffineLayer {
+            params: None,
             inputs,
             rows,
             requant: Requant { shift: 0, act },

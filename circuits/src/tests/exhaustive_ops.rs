@@ -29,7 +29,7 @@ fn check_all(model: CircuitModel, input: Vec<i64>, expect: impl Fn(i64, i64) -> 
     }
     let spec = CircuitSpec::compile(&model, &CompileOptions { width: 4 }).unwrap();
     let n_out = w.output().len();
-    let c = ModelCircuit::<Fr>::new(Arc::new(model), CircuitParams { width: 4 }, [7; 32], Some(input.clone())).unwrap();
+    let c = ModelCircuit::<Fr>::new(Arc::new(model), CircuitParams { width: 4, ..Default::default() }, [7; 32], Some(input.clone())).unwrap();
     let inst = c.instances().unwrap();
     mock_verify(spec.k, &c, inst.clone()).unwrap();
     let out0 = 1 + input.len();
@@ -68,6 +68,7 @@ fn rounded_mean_relu_all_pairs_bits4() {
         layers: vec![Layer {
             name: "mean".into(),
             kind: LayerKind::Affine(AffineLayer {
+                params: None,
                 inputs: vec![0],
                 rows,
                 requant: Requant { shift: 1, act: Activation::Relu },

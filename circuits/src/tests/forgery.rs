@@ -59,7 +59,7 @@ fn requant_wrong_quotient_rejected_by_range_lookup() {
             let spec = CircuitSpec::compile(&m, &CompileOptions { width: 4 }).unwrap();
             let honest = ModelCircuit::<Fr>::new(
                 Arc::new(m),
-                CircuitParams { width: 4 },
+                CircuitParams { width: 4, ..Default::default() },
                 [3; 32],
                 Some(zs.clone()),
             )
@@ -118,7 +118,7 @@ fn maxpool_wrong_max_rejected() {
         let spec = CircuitSpec::compile(&m, &CompileOptions { width: 4 }).unwrap();
         let honest = ModelCircuit::<Fr>::new(
             Arc::new(m),
-            CircuitParams { width: 4 },
+            CircuitParams { width: 4, ..Default::default() },
             [4; 32],
             Some(x.clone()),
         )

@@ -4,6 +4,7 @@ mod builders;
 mod exhaustive_ops;
 mod forgery;
 mod harness;
+mod hashed;
 mod real_prover;
 mod requant_exhaustive;
 mod spec;

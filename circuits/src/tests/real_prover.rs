@@ -26,7 +26,7 @@ use crate::spec::{CircuitSpec, CompileOptions};
 #[test]
 fn kzg_prove_and_verify() {
     let (m, x) = dense(Activation::Relu, 21);
-    let params_c = CircuitParams { width: 4 };
+    let params_c = CircuitParams { width: 4, ..Default::default() };
     let spec = CircuitSpec::compile(&m, &CompileOptions { width: 4 }).unwrap();
     let model = Arc::new(m);
     let circuit = ModelCircuit::<Fr>::new(model.clone(), params_c, [5; 32], Some(x)).unwrap();

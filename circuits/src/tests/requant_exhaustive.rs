@@ -56,7 +56,7 @@ fn requant_all_inputs_bits4() {
             let spec = CircuitSpec::compile(&m, &CompileOptions { width: 4 }).unwrap();
             let c = ModelCircuit::<Fr>::new(
                 Arc::new(m),
-                CircuitParams { width: 4 },
+                CircuitParams { width: 4, ..Default::default() },
                 [1; 32],
                 Some(zs.clone()),
             )

@@ -56,7 +56,7 @@ fn spec_matches_synthesis() {
         let spec = CircuitSpec::compile(&m, &CompileOptions { width }).unwrap();
         let c = ModelCircuit::<Fr>::new(
             Arc::new(m.clone()),
-            CircuitParams { width },
+            CircuitParams { width, ..Default::default() },
             [2; 32],
             Some(x.clone()),
         )

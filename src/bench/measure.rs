@@ -1,0 +1,138 @@
+//! Key generation, proving and verification of one model, timed over several runs, through
+//! the same pipeline functions the CLI uses.
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+use zkinfer_prover::ParamsCache;
+use zkinfer_verifier::{ProofFile, VerifierParams};
+
+use super::native::median;
+use crate::pipeline::{self, PipelineError, Prepared, SetupOutput, Settings};
+use crate::report::Timings;
+
+/// Times of each run (seconds) and their medians.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Runs {
+    pub runs: Vec<f64>,
+    pub median: f64,
+}
+
+impl Runs {
+    fn push(&mut self, s: f64) {
+        self.runs.push(s);
+        self.median = median(&mut self.runs.clone());
+    }
+}
+
+/// What proving one model costs.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProofCost {
+    pub k: u32,
+    /// Multiply-accumulates per dot-product row.
+    pub width: usize,
+    pub rows: usize,
+    pub advice_columns: usize,
+    pub fixed_columns: usize,
+    pub lookup_arguments: usize,
+    /// Loading (or, the first time, generating and caching) the parameters.
+    pub params_s: f64,
+    pub keygen: Runs,
+    /// Integer reference forward pass (the witness) inside `prove`.
+    pub witness: Runs,
+    pub prove: Runs,
+    pub verify: Runs,
+    pub proof_bytes: usize,
+}
+
+/// A scratch directory for keys, removed on drop.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    Scratch(std::env::temp_dir().join(format!("zkinfer-bench-{}-{n}", std::process::id())))
+}
+
+/// A model set up once (keys in a scratch directory), ready to be proved and verified again
+/// and again: what the criterion benches time.
+pub struct Harness<'a> {
+    pub prepared: &'a Prepared,
+    pub settings: Settings,
+    pub cache: ParamsCache,
+    pub setup: SetupOutput,
+    params: VerifierParams,
+    hash: String,
+    dir: Scratch,
+}
+
+impl<'a> Harness<'a> {
+    /// Compile, load (or generate and cache) the parameters, and generate the keys.
+    pub fn new(p: &'a Prepared, settings: &Settings, cache: &ParamsCache) -> Result<Self, PipelineError> {
+        let dir = scratch();
+        let setup = pipeline::setup(p, settings, &dir.0, cache, false, &mut Timings::default(), &|_| {})?;
+        let params = pipeline::verifier_params(&setup.vk, cache)?;
+        Ok(Harness { prepared: p, settings: settings.clone(), cache: cache.clone(), setup, params, hash: hex::encode(p.hash), dir })
+    }
+    /// Generate the keys again; returns the step timings (`compile`, `params`, `keygen`).
+    pub fn keygen(&mut self) -> Result<Timings, PipelineError> {
+        let mut t = Timings::default();
+        let s = pipeline::setup(self.prepared, &self.settings, &self.dir.0, &self.cache, false, &mut t, &|_| {})?;
+        self.setup = s;
+        Ok(t)
+    }
+    /// Prove one input; returns the proof and the step timings (`witness`, `prove`).
+    pub fn prove(&self, input: &[f32]) -> Result<(ProofFile, Timings), PipelineError> {
+        let mut t = Timings::default();
+        let proof = pipeline::prove(self.prepared, &self.settings, &self.setup, input, &self.dir.0, &mut t, &|_| {})?;
+        Ok((proof, t))
+    }
+    /// Verify a proof against the keys and the model hash.
+    pub fn verify(&self, proof: &ProofFile) -> Result<(), PipelineError> {
+        zkinfer_verifier::verify(&self.params, &self.setup.vk, proof, Some(&self.hash))?;
+        Ok(())
+    }
+}
+
+/// Keygen `runs` times, then prove and verify `input` `runs` times each.
+pub fn measure(p: &Prepared, settings: &Settings, cache: &ParamsCache, input: &[f32], runs: usize) -> Result<ProofCost, PipelineError> {
+    let mut h = Harness::new(p, settings, cache)?;
+    let mut keygen = Runs::default();
+    let mut params_s = 0.0;
+    for _ in 0..runs.max(1) {
+        let t = h.keygen()?;
+        keygen.push(t.get("keygen").unwrap_or(0.0));
+        params_s = t.get("params").unwrap_or(0.0);
+    }
+    let (mut witness, mut prove, mut verify) = (Runs::default(), Runs::default(), Runs::default());
+    let mut proof_bytes = 0;
+    for _ in 0..runs.max(1) {
+        let (proof, t) = h.prove(input)?;
+        witness.push(t.get("witness").unwrap_or(0.0));
+        prove.push(t.get("prove").unwrap_or(0.0));
+        proof_bytes = proof.proof.len() / 2;
+        let start = Instant::now();
+        h.verify(&proof)?;
+        verify.push(start.elapsed().as_secs_f64());
+    }
+    let spec = &h.setup.spec;
+    Ok(ProofCost {
+        k: spec.k,
+        width: spec.params.width,
+        rows: spec.rows,
+        advice_columns: spec.advice_columns,
+        fixed_columns: spec.fixed_columns,
+        lookup_arguments: spec.lookup_arguments,
+        params_s,
+        keygen,
+        witness,
+        prove,
+        verify,
+        proof_bytes,
+    })
+}

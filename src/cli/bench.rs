@@ -1,0 +1,232 @@
+//! `zkinfer bench`: proving cost against native cost, per kind of layer work, and as a model
+//! grows (the MLP family `64-H-H-10`, with an SVG chart).
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::json;
+use zkinfer::bench::{self, cost::KindCost, FamilyPoint, ModelBench};
+use zkinfer::models::data::Dataset;
+use zkinfer::models::QuantConfig;
+use zkinfer::pipeline::{self, Settings};
+use zkinfer::prover::{Backend, ParamsCache};
+use zkinfer::report::peak_memory_bytes;
+
+use super::progress::Progress;
+
+#[derive(Args, Clone)]
+pub struct BenchArgs {
+    /// The ONNX model to break down per kind of layer work.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Calibration samples (default: calibration.json beside the model, else the input).
+    #[arg(long)]
+    pub calibration: Option<PathBuf>,
+    /// The input to prove (default: input.json beside the model, else the first calibration
+    /// sample).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Also measure the MLP family 64-H-H-10 (seeded random weights) for these hidden widths,
+    /// e.g. `--family 64,128,256,512`.
+    #[arg(long, value_delimiter = ',')]
+    pub family: Vec<usize>,
+    /// Write the chart of the family's cost against its size here (SVG).
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+    /// Runs of keygen, prove and verify; medians are reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Seed of the family's weights.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Activation bits (lookup tables have 2^bits rows).
+    #[arg(long, default_value_t = QuantConfig::default().bits)]
+    pub bits: u32,
+    /// Signed bits of the largest weight of each layer.
+    #[arg(long, default_value_t = QuantConfig::default().weight_bits)]
+    pub weight_bits: u32,
+    /// Multiply-accumulates per circuit row (default: chosen per model, as `prove` does).
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Commitment backend (KZG here uses the insecure test SRS: fine for timing).
+    #[arg(long, default_value = "ipa")]
+    pub backend: Backend,
+    /// Where parameters are cached (default: $ZKINFER_CACHE or ~/.cache/zkinfer).
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+}
+
+pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
+    if a.model.is_none() && a.family.is_empty() {
+        anyhow::bail!("nothing to measure: pass --model M.onnx and/or --family 64,128,256,512");
+    }
+    if a.chart.is_some() && a.family.is_empty() {
+        anyhow::bail!("--chart draws the MLP family: pass --family too");
+    }
+    let mut settings = Settings::default();
+    settings.quant.bits = a.bits;
+    settings.quant.weight_bits = a.weight_bits;
+    settings.backend = a.backend;
+    let cache = a.cache.as_ref().map(ParamsCache::new).unwrap_or_default();
+    let bar = Progress::new(json);
+    let result = (|| {
+        let model = match &a.model {
+            Some(m) => {
+                bar.step(&format!("measuring {}", m.display()));
+                Some(bench_model(a, m, &settings, &cache)?)
+            }
+            None => None,
+        };
+        let family = if a.family.is_empty() {
+            vec![]
+        } else {
+            bench::mlp_family(&a.family, &settings, a.width, &cache, a.runs, a.seed, &|m| bar.step(&format!("measuring {m}")))?
+        };
+        Ok::<_, anyhow::Error>((model, family))
+    })();
+    bar.finish();
+    let (model, family) = result?;
+    if let Some(path) = &a.chart {
+        let title = format!("zkinfer: MLP 64-H-H-10 ({}), cost against size", a.backend);
+        bench::chart::family_chart(&family, path, &title)
+            .map_err(|e| anyhow::anyhow!("cannot draw {}: {e}", path.display()))?;
+    }
+    let peak = peak_memory_bytes();
+    if json {
+        let v = json!({ "model": model, "family": family, "chart": a.chart, "runs": a.runs, "peak_memory_bytes": peak,
+                        "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if let Some(m) = &model {
+        print_model(m, a.runs);
+    }
+    if !family.is_empty() {
+        print_family(&family, a.runs);
+    }
+    if let Some(path) = &a.chart {
+        println!("chart       {}", path.display());
+    }
+    if let Some(b) = peak {
+        println!("peak memory {:.1} MiB (whole run)", b as f64 / (1 << 20) as f64);
+    }
+    Ok(())
+}
+
+fn bench_model(a: &BenchArgs, model: &Path, settings: &Settings, cache: &ParamsCache) -> anyhow::Result<ModelBench> {
+    let beside = |name: &str| model.parent().unwrap_or(Path::new(".")).join(name);
+    let calib = pipeline::calibration_path(model, a.calibration.as_deref(), a.input.as_deref().unwrap_or(Path::new("")));
+    if calib.as_os_str().is_empty() {
+        anyhow::bail!("no calibration data: pass --calibration FILE or put calibration.json beside {}", model.display());
+    }
+    let p = pipeline::prepare(model, &calib, &settings.quant)?;
+    let settings = &bench::with_width(settings, a.width, &p)?;
+    let input_path = a.input.clone().or_else(|| Some(beside("input.json")).filter(|p| p.is_file())).unwrap_or(calib);
+    let data = Dataset::load(&input_path)?;
+    data.check_shape(&p.quant.input_shape)?;
+    let input = data.samples.first().ok_or_else(|| anyhow::anyhow!("{}: no sample", input_path.display()))?;
+    Ok(bench::bench_prepared(&model.display().to_string(), &p, settings, cache, input, a.runs)?)
+}
+
+/// Seconds in a readable unit.
+fn secs(s: f64) -> String {
+    match s {
+        s if s >= 1.0 => format!("{s:.2} s"),
+        s if s >= 1e-3 => format!("{:.2} ms", s * 1e3),
+        s if s > 0.0 => format!("{:.2} µs", s * 1e6),
+        _ => "-".into(),
+    }
+}
+
+fn ratio(r: Option<f64>) -> String {
+    match r {
+        Some(r) if r >= 1e4 => format!("{r:.1e}x"),
+        Some(r) => format!("{r:.0}x"),
+        None => "-".into(),
+    }
+}
+
+fn kind_line(k: &KindCost) {
+    println!(
+        "{:<12} {:<10} {:>6} {:>10} {:>8} {:>6.1}% {:>9} {:>8} {:>8.1}% {:>10} {:>10} {:>10} {:>9} {:>9}",
+        k.kind,
+        k.class,
+        k.layers,
+        k.elements,
+        k.rows,
+        100.0 * k.row_share,
+        k.advice_cells,
+        k.lookups,
+        100.0 * k.prove_share,
+        secs(k.prove_s),
+        secs(k.float_s),
+        secs(k.int_s),
+        ratio(k.overhead_float),
+        ratio(k.overhead_int)
+    );
+}
+
+fn print_model(m: &ModelBench, runs: usize) {
+    let c = &m.cost;
+    println!("model       {}  ({} params, {} MACs, {} nonlinear elements)", m.model, m.params, m.macs, m.nonlinear);
+    println!("circuit     k = {}, width {}, {} rows, {} advice / {} fixed columns, {} lookup arguments", c.k, c.width, c.rows, c.advice_columns, c.fixed_columns, c.lookup_arguments);
+    println!(
+        "proof       keygen {} | prove {} | verify {} | {} bytes   (medians of {runs}; params load {})",
+        secs(c.keygen.median),
+        secs(c.prove.median),
+        secs(c.verify.median),
+        c.proof_bytes,
+        secs(c.params_s)
+    );
+    println!("native      float {} | integer {} per inference (one thread)", secs(m.native_float_s), secs(m.native_int_s));
+    println!();
+    println!(
+        "{:<12} {:<10} {:>6} {:>10} {:>8} {:>7} {:>9} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>9}",
+        "kind", "class", "parts", "elements", "rows", "rows%", "adv.cells", "lookups", "est.prove", "prove(est)", "float", "integer", "ovh.float", "ovh.int"
+    );
+    let b = &m.breakdown;
+    for k in &b.kinds {
+        kind_line(k);
+    }
+    println!("{}", "-".repeat(148));
+    for k in &b.classes {
+        kind_line(k);
+    }
+    kind_line(&b.total);
+    println!();
+    if let Some(r) = b.nonlinear_over_linear {
+        println!("nonlinear vs linear: the integer overhead of nonlinear work is {r:.2}x that of linear work");
+    }
+    for ((kind, rows), (_, units)) in b.element_in_macs_rows.iter().zip(&b.element_in_macs_units) {
+        println!("one {kind} element costs as much as {rows:.2} MACs in rows, {units:.2} MACs in cost units");
+    }
+    println!("elements: MACs for linear work, elements otherwise; parts: layers, or the halves of a fused matmul+activation");
+    println!("{}", b.method);
+}
+
+fn print_family(f: &[FamilyPoint], runs: usize) {
+    println!();
+    println!("MLP family (seeded random weights, medians of {runs}):");
+    println!(
+        "{:<16} {:>9} {:>9} {:>3} {:>5} {:>8} {:>10} {:>10} {:>10} {:>7} {:>10} {:>10} {:>9}",
+        "model", "params", "MACs", "k", "width", "rows", "keygen", "prove", "verify", "proof B", "native int", "overhead", "nonlin.%"
+    );
+    for p in f {
+        let name = p.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join("-");
+        println!(
+            "{:<16} {:>9} {:>9} {:>3} {:>5} {:>8} {:>10} {:>10} {:>10} {:>7} {:>10} {:>10} {:>8.1}%",
+            name,
+            p.params,
+            p.macs,
+            p.k,
+            p.width,
+            p.rows,
+            secs(p.keygen_s),
+            secs(p.prove_s),
+            secs(p.verify_s),
+            p.proof_bytes,
+            secs(p.native_int_s),
+            ratio(Some(p.overhead_int)),
+            100.0 * p.nonlinear_share
+        );
+    }
+}

@@ -1,0 +1,366 @@
+//! KZG proofs and the on-chain verifier, end to end on the zoo MLP and CNN: the Solidity
+//! verifier generated for each model's key, compiled by solc 0.8.19 (tools/solc, solc-js from
+//! `npm ci`), accepts the honest proof in revm and rejects a proof with a flipped byte and one
+//! with a changed public output; the same proof verifies natively; backends do not mix; a
+//! user-supplied SRS file is hash-checked.
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::*;
+use zkinfer::evm::{create_evm_verifier, verify_evm, VerifierMeta, BIN_FILE, CALLDATA_FILE, META_FILE, SOL_FILE};
+use zkinfer::models::data::Dataset;
+use zkinfer::pipeline::{self, Settings};
+use zkinfer::prover::{Backend, ParamsCache};
+use zkinfer::report::Timings;
+use zkinfer::verifier::evm::{self, EvmError, InstanceCode, EIP170_LIMIT};
+use zkinfer::verifier::{verify, ProofFile, SrsInfo, VerifierParams, VerifyError, VkFile};
+
+struct Case {
+    dir: PathBuf,
+    proof: ProofFile,
+    vk: VkFile,
+    params: VerifierParams,
+    meta: VerifierMeta,
+}
+
+/// The dot width of the EVM tests: 4 keeps the zoo contracts near 19 KB (width 8: 23 KB).
+const WIDTH: usize = 4;
+
+fn kzg_settings() -> Settings {
+    let mut settings = Settings { backend: Backend::Kzg, ..Settings::default() };
+    settings.circuit.width = WIDTH;
+    settings
+}
+
+fn kzg_case(model: &str, name: &str) -> Case {
+    let settings = kzg_settings();
+    let cache = ParamsCache::new(cache_dir());
+    let prepared = pipeline::prepare(&zoo(model), &zoo("calibration.json"), &settings.quant).expect("prepare");
+    let dir = scratch(name);
+    let mut t = Timings::default();
+    let setup = pipeline::setup(&prepared, &settings, &dir, &cache, false, &mut t, &|_| {}).expect("setup");
+    let input = Dataset::load(&zoo("input.json")).expect("input").samples.remove(0);
+    let proof = pipeline::prove(&prepared, &settings, &setup, &input, &dir, &mut t, &|_| {}).expect("prove");
+    let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("create the EVM verifier (is `npm ci` done?)");
+    eprintln!("{model}: k = {}, {meta:?}, timings {:?}", setup.spec.k, t.0);
+    Case { dir, proof, vk: setup.vk, params: setup.params.to_verifier(), meta }
+}
+
+fn mlp() -> &'static Case {
+    static C: OnceLock<Case> = OnceLock::new();
+    C.get_or_init(|| kzg_case("mlp.onnx", "evm_mlp"))
+}
+
+fn cnn() -> &'static Case {
+    static C: OnceLock<Case> = OnceLock::new();
+    C.get_or_init(|| kzg_case("cnn.onnx", "evm_cnn"))
+}
+
+/// Write `proof` into a fresh directory and run the case's contract on it.
+fn run_evm(c: &Case, proof: &ProofFile, name: &str) -> zkinfer::verifier::evm::EvmOutcome {
+    let d = scratch(name);
+    let path = d.join("proof.json");
+    std::fs::write(&path, proof.to_json()).unwrap();
+    let run = verify_evm(&path, Some(&c.dir.join("vk.bin")), Some(&c.dir.join(BIN_FILE)), None).expect("EVM run");
+    run.outcome
+}
+
+fn check_model(c: &Case, name: &str) {
+    // The contract is deployable on Ethereum and was compiled from the files on disk.
+    assert!(c.meta.runtime_bytes > 1000 && c.meta.runtime_bytes <= EIP170_LIMIT, "{:?}", c.meta);
+    assert!(c.meta.deployment_bytes > c.meta.runtime_bytes);
+    assert!(c.meta.solc.starts_with("0.8.19"), "{}", c.meta.solc);
+    let sol = std::fs::read_to_string(c.dir.join(SOL_FILE)).unwrap();
+    assert_eq!(sol.chars().count(), c.meta.source_chars);
+    assert!(sol.contains("pragma solidity 0.8.19"));
+    let meta: VerifierMeta = serde_json::from_str(&std::fs::read_to_string(c.dir.join(META_FILE)).unwrap()).unwrap();
+    assert_eq!(&meta, &c.meta);
+
+    // Honest proof: accepted by the contract (not merely "did not fail": an always-reverting
+    // contract, as via-IR produces, fails here), with the calldata written beside the proof.
+    let run = verify_evm(&c.dir.join("proof.json"), None, None, Some(&c.proof.model_hash)).expect("EVM run");
+    assert!(run.outcome.accepted, "honest proof rejected: {}", run.outcome.reason);
+    let gas = run.outcome.gas_used.unwrap();
+    assert!((21_000..2_000_000).contains(&gas), "gas {gas}");
+    let calldata = std::fs::read(c.dir.join(CALLDATA_FILE)).unwrap();
+    let publics = 1 + c.proof.input.values.len() + c.proof.output.values.len();
+    assert_eq!(calldata.len(), 32 * publics + c.proof.proof_bytes().unwrap().len());
+    assert_eq!(run.calldata_bytes, calldata.len());
+    eprintln!(
+        "{name}: gas {gas}, runtime {} B, deployment {} B, source {} chars, proof {} B, calldata {} B",
+        c.meta.runtime_bytes,
+        c.meta.deployment_bytes,
+        c.meta.source_chars,
+        run.proof_bytes,
+        calldata.len()
+    );
+
+    // The same proof verifies natively (the thin verifier reads the EVM transcript).
+    let v = verify(&c.params, &c.vk, &c.proof, Some(&c.proof.model_hash)).expect("native KZG verify");
+    assert_eq!(v.output, c.proof.output);
+
+    // A flipped byte anywhere: the contract reverts, and the native verifier rejects too.
+    let bytes = c.proof.proof_bytes().unwrap();
+    for pos in [0, 100, bytes.len() / 2, bytes.len() - 1] {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x01;
+        let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
+        let o = run_evm(c, &bad, &format!("{name}_flip"));
+        assert!(!o.accepted, "byte {pos} flipped but accepted");
+        assert!(o.gas_used.is_some_and(|g| g >= 21_000), "{o:?}");
+        let e = verify(&c.params, &c.vk, &bad, None).unwrap_err();
+        assert!(matches!(e, VerifyError::Rejected(_)), "byte {pos}: {e}");
+    }
+
+    // A changed public output (still in range): the contract reverts.
+    let mut bad = c.proof.clone();
+    bad.output.values[0] += 1;
+    assert!(!run_evm(c, &bad, &format!("{name}_output")).accepted);
+    assert!(matches!(verify(&c.params, &c.vk, &bad, None).unwrap_err(), VerifyError::Rejected(_)));
+    // And a changed public input.
+    let mut bad = c.proof.clone();
+    bad.input.values[1] -= 1;
+    assert!(!run_evm(c, &bad, &format!("{name}_input")).accepted);
+}
+
+#[test]
+fn mlp_verifier_contract_accepts_the_honest_proof_and_rejects_tampering() {
+    check_model(mlp(), "evm_mlp");
+}
+
+#[test]
+fn cnn_verifier_contract_accepts_the_honest_proof_and_rejects_tampering() {
+    check_model(cnn(), "evm_cnn");
+}
+
+#[test]
+fn backends_do_not_mix() {
+    let m = mlp();
+    // The MLP's IPA key (keygen only; IPA parameters are cached by k).
+    let settings = Settings::default();
+    let cache = ParamsCache::new(cache_dir());
+    let prepared = pipeline::prepare(&zoo("mlp.onnx"), &zoo("calibration.json"), &settings.quant).unwrap();
+    let ipa_dir = scratch("evm_ipa_keys");
+    let ipa = pipeline::setup(&prepared, &settings, &ipa_dir, &cache, false, &mut Timings::default(), &|_| {}).unwrap();
+    let ipa_params = ipa.params.to_verifier();
+
+    // A KZG proof with an IPA key (and IPA parameters), and the reverse.
+    let e = verify(&ipa_params, &ipa.vk, &m.proof, None).unwrap_err();
+    assert_eq!(e, VerifyError::BackendMismatch { proof: Backend::Kzg, vk: Backend::Ipa });
+    let ipa_proof = ProofFile { backend: Backend::Ipa, ..m.proof.clone() };
+    let e = verify(&m.params, &m.vk, &ipa_proof, None).unwrap_err();
+    assert_eq!(e, VerifyError::BackendMismatch { proof: Backend::Ipa, vk: Backend::Kzg });
+    // KZG parameters with an IPA key.
+    let ipa_labelled = ProofFile { backend: Backend::Ipa, ..m.proof.clone() };
+    let e = verify(&m.params, &ipa.vk, &ipa_labelled, None).unwrap_err();
+    assert_eq!(e, VerifyError::BackendMismatch { proof: Backend::Kzg, vk: Backend::Ipa });
+
+    // Through the files, as `zkinfer verify` reads them.
+    let e = pipeline::verify_files(&m.dir.join("proof.json"), Some(&ipa_dir.join("vk.bin")), None, &cache).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Verify(VerifyError::BackendMismatch { .. })), "{e}");
+    // The EVM path wants KZG on both sides.
+    let e = create_evm_verifier(&ipa_dir, None, &cache, &mut Timings::default()).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::NotKzg { .. })), "{e}");
+    let ipa_proof_path = ipa_dir.join("ipa_proof.json");
+    std::fs::write(&ipa_proof_path, ipa_proof.to_json()).unwrap();
+    let e = verify_evm(&ipa_proof_path, None, None, None).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::NotKzg { .. })), "{e}");
+    let e = verify_evm(&m.dir.join("proof.json"), Some(&ipa_dir.join("vk.bin")), None, None).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Verify(VerifyError::BackendMismatch { .. })), "{e}");
+}
+
+#[test]
+fn verifier_of_another_key_is_refused_before_running() {
+    let (m, c) = (mlp(), cnn());
+    // The CNN's contract with the MLP's proof and key: Verifier.json names another key.
+    let e = verify_evm(&m.dir.join("proof.json"), None, Some(&c.dir.join(BIN_FILE)), None).unwrap_err();
+    assert!(e.to_string().contains("another verifying key"), "{e}");
+    // Without the metadata, the contract itself rejects the foreign proof.
+    let d = scratch("evm_foreign");
+    std::fs::copy(c.dir.join(BIN_FILE), d.join(BIN_FILE)).unwrap();
+    let run = verify_evm(&m.dir.join("proof.json"), None, Some(&d.join(BIN_FILE)), None).unwrap();
+    assert!(!run.outcome.accepted);
+}
+
+fn srs_dir() -> PathBuf {
+    cache_dir()
+}
+
+fn insecure_srs_file(k: u32) -> PathBuf {
+    let cache = ParamsCache::new(srs_dir());
+    cache.kzg_insecure(k).unwrap();
+    cache.kzg_insecure_path(k)
+}
+
+fn sha256_of(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+#[test]
+fn cli_kzg_prove_create_verifier_and_verify_evm_with_a_user_srs() {
+    let out = scratch("evm_cli");
+    let dir = path_str(&out);
+    let (model, input) = (zoo("mlp.onnx"), zoo("input.json"));
+    // A "ceremony" file in halo2's ParamsKZG format (here the test SRS, copied as a user would).
+    let srs = out.join("ceremony.srs");
+    std::fs::copy(insecure_srs_file(12), &srs).unwrap();
+    let sha = sha256_of(&srs);
+
+    let o = zkinfer(&[
+        "prove", "--model", path_str(&model), "--input", path_str(&input), "--out", dir, "--backend", "kzg", "--width", "4",
+        "--srs", path_str(&srs), "--srs-sha256", &sha, "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("INSECURE"), "a user SRS is not the insecure one: {}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(report["timings_s"]["prove"].as_f64().is_some());
+    let k = report["k"].as_u64().unwrap();
+    assert!(k <= 12, "the test SRS file has k = 12: {report}");
+    let vk = VkFile::from_bytes(&std::fs::read(out.join("vk.bin")).unwrap()).unwrap();
+    assert_eq!(vk.header.backend, Backend::Kzg);
+    assert_eq!(vk.header.srs.as_ref().unwrap().source, format!("sha256:{sha}"));
+    let proof: ProofFile = ProofFile::from_json(&std::fs::read_to_string(out.join("proof.json")).unwrap()).unwrap();
+    assert_eq!(proof.backend, Backend::Kzg);
+
+    // Native verification finds the SRS in the cache by its hash.
+    let o = zkinfer(&["verify", "--proof", path_str(&out.join("proof.json"))]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = zkinfer(&["create-evm-verifier", "--dir", dir, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let runtime = v["runtime_bytes"].as_u64().unwrap();
+    assert!(runtime > 0 && runtime <= EIP170_LIMIT as u64, "{v}");
+    assert!(v["source_chars"].as_u64().unwrap() > 10_000);
+    assert!(out.join(SOL_FILE).is_file() && out.join(BIN_FILE).is_file());
+
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&out.join("proof.json")), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["accepted"], true);
+    assert!(v["gas_used"].as_u64().unwrap() > 21_000);
+    assert!(out.join(CALLDATA_FILE).is_file());
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&out.join("proof.json"))]);
+    assert!(o.status.success() && stdout(&o).contains("accepted"), "{}", stderr(&o));
+
+    // A tampered output: exit code 1 and one error line.
+    let mut bad = proof.clone();
+    bad.output.values[2] -= 1;
+    let bad_path = out.join("bad_proof.json");
+    std::fs::write(&bad_path, bad.to_json()).unwrap();
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&bad_path)]);
+    assert_clean_failure(&o, &["rejected", "reverted"]);
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&bad_path), "--json"]);
+    assert!(!o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["accepted"], false);
+
+    // The wrong hash for the SRS file, and an SRS too small for the circuit.
+    let o = zkinfer(&[
+        "setup", "--model", path_str(&model), "--out", path_str(&out.join("k")), "--backend", "kzg", "--srs", path_str(&srs),
+        "--srs-sha256", &"ab".repeat(32),
+    ]);
+    assert_clean_failure(&o, &["SHA-256", &sha]);
+    let o = zkinfer(&[
+        "setup", "--model", path_str(&model), "--out", path_str(&out.join("k")), "--backend", "kzg", "--srs",
+        path_str(&insecure_srs_file(5)),
+    ]);
+    assert_clean_failure(&o, &["covers circuits up to k = 5", &format!("needs k = {k}")]);
+    // --srs is a KZG option.
+    let o = zkinfer(&["setup", "--model", path_str(&model), "--out", path_str(&out.join("k")), "--srs", path_str(&srs)]);
+    assert_clean_failure(&o, &["--backend kzg"]);
+}
+
+#[test]
+fn cli_kzg_without_srs_warns_that_it_is_insecure() {
+    let out = scratch("evm_cli_insecure");
+    let o = zkinfer(&["setup", "--model", path_str(&zoo("cnn.onnx")), "--out", path_str(&out), "--backend", "kzg", "--width", "4"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("INSECURE"), "{}", stderr(&o));
+    let vk = VkFile::from_bytes(&std::fs::read(out.join("vk.bin")).unwrap()).unwrap();
+    assert_eq!(vk.header.srs.as_ref().unwrap().source, SrsInfo::INSECURE);
+}
+
+/// The looped public-input code computes what snark-verifier's unrolled code computes: on a
+/// model small enough for both contracts to fit EIP-170 (6 inputs), both accept the honest
+/// calldata and reject the same tampered ones (proof bytes and each kind of public value).
+#[test]
+fn looped_and_unrolled_public_input_code_agree() {
+    let d = scratch("evm_equiv");
+    let samples: Vec<String> = (0..8)
+        .map(|s| {
+            let v: Vec<String> = (0..6).map(|i| format!("{:.3}", ((s * 7 + i * 5) % 11) as f64 / 11.0 - 0.4)).collect();
+            format!("[{}]", v.join(","))
+        })
+        .collect();
+    let calib = d.join("calibration.json");
+    std::fs::write(&calib, format!(r#"{{"input_data": [{}]}}"#, samples.join(","))).unwrap();
+    let settings = kzg_settings();
+    let cache = ParamsCache::new(cache_dir());
+    let prepared = pipeline::prepare(&fixture("ops/gemm_relu.onnx"), &calib, &settings.quant).unwrap();
+    let mut t = Timings::default();
+    let setup = pipeline::setup(&prepared, &settings, &d, &cache, false, &mut t, &|_| {}).unwrap();
+    let input = Dataset::load(&calib).unwrap().samples.remove(0);
+    let proof = pipeline::prove(&prepared, &settings, &setup, &input, &d, &mut t, &|_| {}).unwrap();
+    let params = match setup.params.to_verifier() {
+        VerifierParams::Kzg(p) => p,
+        VerifierParams::Ipa(_) => unreachable!(),
+    };
+    let key = zkinfer::verifier::read_key(&setup.vk).unwrap();
+    let n = setup.vk.header.instance_len();
+    assert!(n > 4, "{n}");
+    let solc = zkinfer::evm::solc_command();
+    let build = |code| {
+        let src = evm::generate_solidity(&params, &key, n, code).unwrap();
+        evm::compile_solidity(&solc, &src).unwrap()
+    };
+    let (unrolled, looped) = (build(InstanceCode::Unrolled), build(InstanceCode::Looped));
+    assert!(looped.runtime.len() < unrolled.runtime.len());
+    assert!(unrolled.runtime.len() <= EIP170_LIMIT, "{}", unrolled.runtime.len());
+
+    let instances = zkinfer::verifier::public_instances(&setup.vk, &proof, None).unwrap();
+    let bytes = proof.proof_bytes().unwrap();
+    let honest = evm::encode_calldata(&instances, &bytes);
+    let mut cases = vec![("honest", honest.clone())];
+    for pos in [0, 64, bytes.len() / 3, bytes.len() - 1] {
+        let mut c = honest.clone();
+        c[32 * n + pos] ^= 1;
+        cases.push(("proof byte", c));
+    }
+    for i in [0, 1, n / 2, n - 1] {
+        let mut c = honest.clone();
+        c[32 * i + 31] ^= 1;
+        cases.push(("public value", c));
+    }
+    for (what, calldata) in &cases {
+        let a = evm::deploy_and_call(&unrolled.deployment, calldata).unwrap();
+        let b = evm::deploy_and_call(&looped.deployment, calldata).unwrap();
+        assert_eq!(a.accepted, b.accepted, "{what}: unrolled {a:?}, looped {b:?}");
+        assert_eq!(a.accepted, *what == "honest", "{what}: {a:?}");
+    }
+}
+
+/// The thin verifier's default build stays without the EVM stack (it is behind `evm`).
+#[test]
+fn thin_verifier_default_build_has_no_snark_verifier_or_revm() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let tree = |extra: &[&str]| {
+        let out = std::process::Command::new(&cargo)
+            .current_dir(root())
+            .args(["tree", "--offline", "-p", "zkinfer-verifier", "-e", "normal", "--prefix", "none"])
+            .args(extra)
+            .output()
+            .expect("cargo tree");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let thin = tree(&[]);
+    for banned in ["snark-verifier", "revm", "halo2-base"] {
+        assert!(!thin.lines().any(|l| l.starts_with(banned)), "{banned} in the default verifier:\n{thin}");
+    }
+    let with_evm = tree(&["--features", "evm"]);
+    assert!(with_evm.lines().any(|l| l.starts_with("snark-verifier v0.2.7")), "{with_evm}");
+}
