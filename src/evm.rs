@@ -141,6 +141,13 @@ pub fn verify_evm(proof_path: &Path, vk_path: Option<&Path>, bin_path: Option<&P
     // Backend, model hash, k, shapes and ranges: the same typed errors as `zkinfer verify`.
     let instances = zkinfer_verifier::public_instances(&vk, &proof, expected_hash)?;
     let bin_path = bin_path.map(Path::to_path_buf).unwrap_or_else(|| dir.join(BIN_FILE));
+    if !bin_path.is_file() {
+        return Err(PipelineError::Usage(format!(
+            "no verifier bytecode at {}: run `zkinfer create-evm-verifier --dir {}` first",
+            bin_path.display(),
+            dir.display()
+        )));
+    }
     let bin_text = std::fs::read_to_string(&bin_path).map_err(file_err("read", &bin_path))?;
     let deployment = hex::decode(bin_text.trim()).map_err(|e| PipelineError::File {
         action: "decode",

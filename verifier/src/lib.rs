@@ -2,8 +2,10 @@
 //!
 //! [`verify`] checks a [`ProofFile`] against a [`VkFile`] and, optionally, the model hash the
 //! caller expects, and returns the verified output or a typed [`VerifyError`]. It depends on
-//! halo2 (no multicore), the circuit definition (for the constraint system) and serde only:
-//! no ONNX, tract, ndarray or rayon (`cargo tree -p zkinfer-verifier`).
+//! halo2 (no multicore), the circuit definition (for the constraint system), serde and sha3
+//! (the Keccak transcript of KZG proofs, [`transcript`]) only: no ONNX, tract, ndarray or rayon
+//! (`cargo tree -p zkinfer-verifier`). The optional `evm` feature adds [`evm`]: the Solidity
+//! verifier (snark-verifier), its compilation (solc) and execution (revm).
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
