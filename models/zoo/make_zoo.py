@@ -23,6 +23,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
+import nn
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "..", "tests", "fixtures")
 OPSET = 13
@@ -76,131 +78,13 @@ inits = [init("W1", W1), init("b1", b1), init("W2", W2), init("b2", b2)]
 save(graph(nodes, inits, ["batch", 64], ["batch", 10], "mlp"), os.path.join(HERE, "mlp.onnx"))
 
 
-# ---------------------------------------------------------------- CNN (numpy, im2col)
-def im2col(x, kh, kw, stride, pad):
-    n, c, h, w = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    oh = (h + 2 * pad - kh) // stride + 1
-    ow = (w + 2 * pad - kw) // stride + 1
-    cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, :, i, j] = xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
-    return cols.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, -1), oh, ow
-
-
-def col2im(cols, shape, kh, kw, stride, pad, oh, ow):
-    n, c, h, w = shape
-    cols = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
-    xp = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride] += cols[:, :, i, j]
-    return xp[:, :, pad:pad + h, pad:pad + w]
-
-
-class Conv:
-    def __init__(self, rng, cin, cout, k, stride, pad):
-        self.W = (rng.standard_normal((cout, cin, k, k)) * np.sqrt(2.0 / (cin * k * k))).astype(np.float32)
-        self.b = np.zeros(cout, np.float32)
-        self.k, self.stride, self.pad = k, stride, pad
-
-    def fwd(self, x):
-        self.xshape = x.shape
-        self.cols, oh, ow = im2col(x, self.k, self.k, self.stride, self.pad)
-        self.oh, self.ow = oh, ow
-        out = self.cols @ self.W.reshape(self.W.shape[0], -1).T + self.b
-        return out.reshape(x.shape[0], oh, ow, -1).transpose(0, 3, 1, 2)
-
-    def bwd(self, g):
-        g2 = g.transpose(0, 2, 3, 1).reshape(-1, self.W.shape[0])
-        self.dW = (g2.T @ self.cols).reshape(self.W.shape)
-        self.db = g2.sum(0)
-        dcols = g2 @ self.W.reshape(self.W.shape[0], -1)
-        return col2im(dcols, self.xshape, self.k, self.k, self.stride, self.pad, self.oh, self.ow)
-
-    def params(self):
-        return [(self.W, "dW"), (self.b, "db")]
-
-
-class Linear:
-    def __init__(self, rng, nin, nout):
-        self.W = (rng.standard_normal((nin, nout)) * np.sqrt(2.0 / nin)).astype(np.float32)
-        self.b = np.zeros(nout, np.float32)
-
-    def fwd(self, x):
-        self.x = x
-        return x @ self.W + self.b
-
-    def bwd(self, g):
-        self.dW = self.x.T @ g
-        self.db = g.sum(0)
-        return g @ self.W.T
-
-    def params(self):
-        return [(self.W, "dW"), (self.b, "db")]
-
-
-class Relu:
-    def fwd(self, x):
-        self.m = x > 0
-        return x * self.m
-
-    def bwd(self, g):
-        return g * self.m
-
-    def params(self):
-        return []
-
-
-class Flatten:
-    def fwd(self, x):
-        self.shape = x.shape
-        return x.reshape(x.shape[0], -1)
-
-    def bwd(self, g):
-        return g.reshape(self.shape)
-
-    def params(self):
-        return []
-
-
-def train(layers, Xtr, ytr, epochs, lr, seed):
-    rng = np.random.default_rng(seed)
-    n = Xtr.shape[0]
-    for ep in range(epochs):
-        perm = rng.permutation(n)
-        for s in range(0, n, 32):
-            idx = perm[s:s + 32]
-            h = Xtr[idx]
-            for l in layers:
-                h = l.fwd(h)
-            p = np.exp(h - h.max(1, keepdims=True))
-            p /= p.sum(1, keepdims=True)
-            g = p.copy()
-            g[np.arange(len(idx)), ytr[idx]] -= 1
-            g /= len(idx)
-            for l in reversed(layers):
-                g = l.bwd(g)
-            for l in layers:
-                for arr, gname in l.params():
-                    arr -= lr * getattr(l, gname)[...] if arr.ndim else 0
-        lr *= 0.97
-
-
-def predict(layers, X):
-    h = X
-    for l in layers:
-        h = l.fwd(h)
-    return h.argmax(1)
-
-
+# ---------------------------------------------------------------- CNN (numpy layers from nn.py)
 rng = np.random.default_rng(0)
-c1, c2, fc = Conv(rng, 1, 4, 3, 1, 1), Conv(rng, 4, 8, 3, 2, 1), Linear(rng, 128, 10)
-cnn = [c1, Relu(), c2, Relu(), Flatten(), fc]
+c1, c2, fc = nn.Conv(rng, 1, 4, 3, 1, 1), nn.Conv(rng, 4, 8, 3, 2, 1), nn.Linear(rng, 128, 10)
+cnn = [c1, nn.Elementwise("relu"), c2, nn.Elementwise("relu"), nn.Flatten(), fc]
 Xtr_img, Xte_img = Xtr.reshape(-1, 1, 8, 8), Xte.reshape(-1, 1, 8, 8)
-train(cnn, Xtr_img, ytr, epochs=40, lr=0.05, seed=1)
-print("cnn test accuracy", (predict(cnn, Xte_img) == yte).mean())
+nn.train(cnn, Xtr_img, ytr, epochs=40, lr=0.05, seed=1)
+print("cnn test accuracy", (nn.predict(cnn, Xte_img) == yte).mean())
 nodes = [
     helper.make_node("Conv", ["input", "C1", "c1b"], ["h1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
     helper.make_node("Relu", ["h1"], ["a1"], name="relu1"),

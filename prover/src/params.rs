@@ -36,7 +36,7 @@ impl Default for ParamsCache {
     }
 }
 
-fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ProverError + 'a {
+pub(crate) fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ProverError + 'a {
     move |source| ProverError::Io { action, path: path.to_path_buf(), source }
 }
 
@@ -68,13 +68,23 @@ impl ParamsCache {
             }
         }
         let params = ParamsIPA::<G1Affine>::new(k);
-        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
         let mut buf = vec![];
         params.write(&mut buf).map_err(io("serialize", &path))?;
-        // Write to a temporary file and rename, so that a crash never leaves half a file.
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, &buf).map_err(io("write", &tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io("rename", &path))?;
+        write_atomic(&path, &buf)?;
         Ok(params)
     }
+}
+
+/// Write `bytes` to a temporary file beside `path` and rename it into place, so that a crash
+/// never leaves half a file and concurrent writers (threads of one process included) never
+/// share a temporary file.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProverError> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    }
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(io("write", &tmp))?;
+    std::fs::rename(&tmp, path).map_err(io("rename", path))
 }

@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 use zkinfer_verifier::{verify::kzg_s_g2_hex, SrsInfo};
 
 use crate::error::ProverError;
-use crate::params::{ParamsCache, MAX_K};
+use crate::params::{write_atomic, ParamsCache, MAX_K};
 
 /// The public seed of the insecure SRS. Changing it changes every insecure key: the cache file
 /// name carries `SEED_TAG` so that old files are not mixed up with new ones.
@@ -63,18 +63,6 @@ fn corrupt(path: &Path, reason: impl Into<String>) -> ProverError {
     ProverError::SrsCorrupt { path: path.to_path_buf(), reason: reason.into() }
 }
 
-fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ProverError + 'a {
-    move |source| ProverError::Io { action, path: path.to_path_buf(), source }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProverError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(io("write", &tmp))?;
-    std::fs::rename(&tmp, path).map_err(io("rename", path))
-}
 
 fn serialize(params: &ParamsKZG<Bn256>, path: &Path) -> Result<Vec<u8>, ProverError> {
     let mut buf = Vec::with_capacity(srs_file_len(params.k()));

@@ -152,7 +152,7 @@ pub fn generate_solidity(
 
 mod instance_loop {
     //! The text patch behind [`super::InstanceCode::Looped`].
-    use halo2_proofs::halo2curves::{bn256::Fr, ff::Field as _, ff::PrimeField};
+    use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
 
     /// `r - 1` in decimal, as snark-verifier prints the constant `-1`.
     const MINUS_ONE: &str = "21888242871839275222246405745257275088548364400416034343698204186575808495616";
