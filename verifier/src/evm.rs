@@ -314,6 +314,7 @@ mod instance_loop {
     #[cfg(test)]
     mod tests {
         use super::*;
+        use halo2_proofs::halo2curves::ff::Field;
 
         #[test]
         fn decimal_constants_match_snark_verifier() {
