@@ -3,11 +3,17 @@
 
 For every model: EZKL's full pipeline (gen_settings + calibrate_settings, compile_circuit,
 gen_srs generated locally, setup, gen_witness + prove, verify) and zkinfer's (setup, prove,
-verify through the release binary), each step in its own process so that its peak memory
-(ru_maxrss from wait4) is its own. Runs are interleaved (EZKL, zkinfer, EZKL, zkinfer, ...) so
-that a load change on the machine hits both; medians are reported, and ratios are taken within
-this one run. Accuracy: the argmax of each system's quantized output against the labels (zoo
-models, all test digits) or against the float model (generated MLPs, random inputs).
+verify through the release binary, once per backend: IPA and KZG), each step in its own process
+so that its peak memory (ru_maxrss from wait4) is its own. Runs are interleaved (EZKL, zkinfer
+IPA, zkinfer KZG, EZKL, ...) so that a load change on the machine hits all of them; medians are
+reported, and ratios are taken within this one run. Accuracy: the argmax of each system's
+quantized output against the labels (zoo models, all test digits) or against the float model
+(generated MLPs, random inputs). Also: the marginal rows of one ReLU element and of one MAC in
+each system, from one-op models of two sizes.
+
+Zoo models are passed through `explicit_attributes` first (Conv's default strides, pads and
+dilations written out, since EZKL 23 refuses a Conv without `strides`); both systems read that
+same copy.
 
 Both prove the same statement: input and output public, weights fixed in the circuit
 (EZKL: input_visibility = output_visibility = "public", param_visibility = "fixed").

@@ -5,6 +5,9 @@ use plotters::prelude::*;
 
 use super::FamilyPoint;
 
+/// A plotted series: its name, its colour, and its value at a family member.
+type Series = (&'static str, RGBColor, fn(&FamilyPoint) -> f64);
+
 fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
@@ -27,7 +30,7 @@ pub fn family_chart(points: &[FamilyPoint], path: &Path, title: &str) -> Result<
     let (left, right) = root.split_horizontally(560);
     let xs = log_range(points.iter().map(|p| p.params as f64));
 
-    let series: [(&str, RGBColor, fn(&FamilyPoint) -> f64); 4] = [
+    let series: [Series; 4] = [
         ("prove", RED, |p| p.prove_s),
         ("keygen", BLUE, |p| p.keygen_s),
         ("verify", GREEN, |p| p.verify_s),
@@ -73,7 +76,7 @@ pub fn family_chart(points: &[FamilyPoint], path: &Path, title: &str) -> Result<
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .draw()
         .map_err(err)?;
-    let rows: [(&str, RGBColor, fn(&FamilyPoint) -> f64); 2] =
+    let rows: [Series; 2] =
         [("rows used", MAGENTA, |p| p.rows as f64), ("2^k (padded)", CYAN, |p| (1u64 << p.k) as f64)];
     for (name, color, f) in rows {
         let pts: Vec<(f64, f64)> = points.iter().map(|p| (p.params as f64, f(p))).collect();
@@ -83,10 +86,13 @@ pub fn family_chart(points: &[FamilyPoint], path: &Path, title: &str) -> Result<
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
         c.draw_series(pts.into_iter().map(|xy| Circle::new(xy, 3, color.filled()))).map_err(err)?;
     }
-    for p in points {
+    // Labels alternate above the 2^k line and below the rows line so that neighbours do not
+    // overlap; the last one is moved left to stay inside the plot.
+    for (i, p) in points.iter().enumerate() {
         let label = format!("H={} k={} w={}", p.hidden, p.k, p.width);
-        c.draw_series(std::iter::once(Text::new(label, (p.params as f64, (1u64 << p.k) as f64 * 1.15), ("sans-serif", 12))))
-            .map_err(err)?;
+        let x = p.params as f64 * if i + 1 == points.len() { 0.3 } else { 0.8 };
+        let y = if i % 2 == 0 { (1u64 << p.k) as f64 * 1.12 } else { p.rows as f64 * 0.72 };
+        c.draw_series(std::iter::once(Text::new(label, (x, y), ("sans-serif", 12)))).map_err(err)?;
     }
     c.configure_series_labels().position(SeriesLabelPosition::UpperLeft).border_style(BLACK).background_style(WHITE.mix(0.85)).draw().map_err(err)?;
     root.present().map_err(err)?;

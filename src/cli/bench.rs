@@ -230,3 +230,30 @@ fn print_family(f: &[FamilyPoint], runs: usize) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn needs_a_model_or_a_family_and_a_chart_needs_a_family() {
+        let parse = |args: &[&str]| crate::cli::Cli::try_parse_from(["zkinfer", "bench"].iter().chain(args)).unwrap();
+        for (args, msg) in [(&[][..], "nothing to measure"), (&["--chart", "x.svg", "--model", "m.onnx"][..], "--chart draws")] {
+            let crate::cli::Command::Bench(a) = parse(args).command else { panic!("not bench") };
+            let e = bench(&a, true).unwrap_err().to_string();
+            assert!(e.contains(msg), "{e}");
+        }
+        let crate::cli::Command::Bench(a) = parse(&["--family", "64,128", "--runs", "5"]).command else { panic!() };
+        assert_eq!((a.family, a.runs, a.width), (vec![64, 128], 5, None));
+    }
+
+    #[test]
+    fn times_and_ratios_read_well() {
+        assert_eq!(secs(2.5), "2.50 s");
+        assert_eq!(secs(0.0123), "12.30 ms");
+        assert_eq!(secs(2.5e-6), "2.50 µs");
+        assert_eq!(secs(0.0), "-");
+        assert_eq!((ratio(Some(12.3)), ratio(Some(2.5e5)), ratio(None)), ("12x".to_string(), "2.5e5x".to_string(), "-".to_string()));
+    }
+}
