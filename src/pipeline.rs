@@ -89,17 +89,21 @@ pub struct Prepared {
 }
 
 /// The calibration file: the given one, else `calibration.json` beside the model, else
-/// `fallback` (the input or data set itself).
-pub fn calibration_path(model: &Path, given: Option<&Path>, fallback: &Path) -> PathBuf {
+/// `fallback` (the input or data set itself); with none of them, a usage error.
+pub fn calibration_path(model: &Path, given: Option<&Path>, fallback: Option<&Path>) -> Result<PathBuf> {
     if let Some(g) = given {
-        return g.to_path_buf();
+        return Ok(g.to_path_buf());
     }
     let beside = model.parent().unwrap_or(Path::new(".")).join("calibration.json");
     if beside.is_file() {
-        beside
-    } else {
-        fallback.to_path_buf()
+        return Ok(beside);
     }
+    fallback.map(Path::to_path_buf).ok_or_else(|| {
+        PipelineError::Usage(format!(
+            "no calibration data: pass --calibration FILE (EZKL format) or put calibration.json beside {}",
+            model.display()
+        ))
+    })
 }
 
 pub fn prepare(model: &Path, calibration: &Path, quant: &QuantConfig) -> Result<Prepared> {

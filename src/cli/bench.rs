@@ -114,10 +114,7 @@ pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
 
 fn bench_model(a: &BenchArgs, model: &Path, settings: &Settings, cache: &ParamsCache) -> anyhow::Result<ModelBench> {
     let beside = |name: &str| model.parent().unwrap_or(Path::new(".")).join(name);
-    let calib = pipeline::calibration_path(model, a.calibration.as_deref(), a.input.as_deref().unwrap_or(Path::new("")));
-    if calib.as_os_str().is_empty() {
-        anyhow::bail!("no calibration data: pass --calibration FILE or put calibration.json beside {}", model.display());
-    }
+    let calib = pipeline::calibration_path(model, a.calibration.as_deref(), a.input.as_deref())?;
     let p = pipeline::prepare(model, &calib, &settings.quant)?;
     let settings = &bench::with_width(settings, a.width, &p)?;
     let input_path = a.input.clone().or_else(|| Some(beside("input.json")).filter(|p| p.is_file())).unwrap_or(calib);

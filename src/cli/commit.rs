@@ -12,13 +12,7 @@ use super::ModelArgs;
 fn prepare(m: &ModelArgs) -> anyhow::Result<(Prepared, Settings, PathBuf)> {
     let vis = Visibility { weights: WeightVisibility::Hashed, ..m.visibility() };
     let settings = m.settings().with_visibility(vis);
-    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), Path::new(""));
-    if calib.as_os_str().is_empty() {
-        anyhow::bail!(
-            "no calibration data: pass --calibration FILE (the one the commitment was made with) or put calibration.json beside {}",
-            m.model.display()
-        );
-    }
+    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), None)?;
     let p = pipeline::prepare(&m.model, &calib, &settings.quant)?;
     Ok((p, settings, calib))
 }

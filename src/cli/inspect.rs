@@ -9,13 +9,7 @@ use super::ModelArgs;
 
 pub fn inspect(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
     let settings = m.settings();
-    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), Path::new(""));
-    if calib.as_os_str().is_empty() {
-        anyhow::bail!(
-            "no calibration data: pass --calibration FILE (EZKL format) or put calibration.json beside {}",
-            m.model.display()
-        );
-    }
+    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), None)?;
     let p = pipeline::prepare(&m.model, &calib, &settings.quant)?;
     let settings = m.settings_for(&p)?;
     let s = summary::summarize(&p.quant);
@@ -58,7 +52,7 @@ fn truncate(s: &str, n: usize) -> String {
 
 pub fn accuracy(m: &ModelArgs, data: &Path, json: bool) -> anyhow::Result<()> {
     let settings = m.settings();
-    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), data);
+    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), Some(data))?;
     let p = pipeline::prepare(&m.model, &calib, &settings.quant)?;
     let set = zkinfer::models::data::Dataset::load(data)?;
     let r = accuracy::evaluate(&p.graph, &p.quant, &set)?;

@@ -11,10 +11,7 @@ use super::ModelArgs;
 
 pub fn setup(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
     let settings = m.settings();
-    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), Path::new(""));
-    if calib.as_os_str().is_empty() {
-        anyhow::bail!("no calibration data: pass --calibration FILE or put calibration.json beside {}", m.model.display());
-    }
+    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), None)?;
     let mut t = Timings::default();
     let p = t.time("load", || pipeline::prepare(&m.model, &calib, &settings.quant))?;
     let settings = m.settings_for(&p)?;
@@ -27,7 +24,7 @@ pub fn setup(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
 
 pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Result<()> {
     let settings = m.settings();
-    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), input);
+    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), Some(input))?;
     let mut t = Timings::default();
     let data = Dataset::load(input)?;
     let p = t.time("load", || pipeline::prepare(&m.model, &calib, &settings.quant))?;
