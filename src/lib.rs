@@ -9,3 +9,4 @@ pub mod bench;
 pub mod evm;
 pub mod pipeline;
 pub mod report;
+pub mod web;

@@ -6,6 +6,7 @@ mod inspect;
 mod progress;
 mod prove;
 mod verify;
+mod web;
 
 use std::path::PathBuf;
 
@@ -110,6 +111,15 @@ pub enum Command {
         /// Reject unless the proof is for this model hash (hex).
         #[arg(long)]
         model_hash: Option<String>,
+    },
+    /// Write what the browser verifier (web/) needs beside a proof: params.bin, the verifier
+    /// parameters in compact form (proof.json and vk.bin are already there).
+    ExportWeb {
+        #[arg(long)]
+        proof: PathBuf,
+        /// Verifying key (default: vk.bin beside the proof).
+        #[arg(long)]
+        vk: Option<PathBuf>,
     },
 }
 
@@ -221,5 +231,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::VerifyEvm { proof, vk, verifier, model_hash } => {
             evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), cli.json)
         }
+        Command::ExportWeb { proof, vk } => web::export(&proof, vk.as_deref(), cli.json),
     }
 }

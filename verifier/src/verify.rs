@@ -189,6 +189,16 @@ pub fn read_key(vk: &VkFile) -> Result<VerifyingKey<G1Affine>, VerifyError> {
         VerifyingKey::<G1Affine>::read::<_, ModelCircuit<Fr>>(&mut vk.key.as_slice(), SerdeFormat::Processed, circuit_params)
     }));
     match read {
+        // halo2 takes the number of fixed commitments from the file, and its verifier indexes
+        // them by the constraint system's columns: fewer would panic (a trap in wasm).
+        Ok(Ok(key)) if key.fixed_commitments().len() != key.cs().num_fixed_columns() => Err(VerifyError::Malformed {
+            what: "verifying key",
+            reason: format!(
+                "{} fixed commitments for {} fixed columns",
+                key.fixed_commitments().len(),
+                key.cs().num_fixed_columns()
+            ),
+        }),
         Ok(Ok(key)) => Ok(key),
         Ok(Err(e)) => Err(VerifyError::Malformed { what: "verifying key", reason: e.to_string() }),
         Err(_) => Err(VerifyError::Malformed { what: "verifying key", reason: "unreadable key data".into() }),

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the browser verifier into target/web/: the page (web/index.html, web/verifier.js) and
+# the WebAssembly module of verifier/wasm (zkinfer_verifier.wasm).
+#
+# rustup cannot fetch the wasm32 target here, so this uses Debian's Rust (packages rustc-web,
+# cargo-web, rust-web-src, lld; .ci/run installs them): it rebuilds std for wasm32 from
+# Debian's sources (-Zbuild-std, allowed on a stable compiler by RUSTC_BOOTSTRAP=1) and links
+# with wasm-ld. Debian's tools go first on PATH, before rustup's proxies. A separate target
+# directory (target/wasm) keeps the native build untouched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/bin:$PATH"
+export RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/wasm-ld
+/usr/bin/cargo build -p zkinfer-verifier-wasm --profile wasm --target wasm32-unknown-unknown \
+  --target-dir target/wasm -Zbuild-std=std,panic_abort -Zbuild-std-features= "$@"
+mkdir -p target/web
+cp web/index.html web/page.js web/worker.js web/verifier.js web/page.css target/web/
+cp target/wasm/wasm32-unknown-unknown/wasm/zkinfer_verifier_wasm.wasm target/web/zkinfer_verifier.wasm
+echo "target/web/zkinfer_verifier.wasm: $(stat -c %s target/web/zkinfer_verifier.wasm) bytes"
