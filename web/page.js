@@ -35,6 +35,7 @@ function show(v) {
   $("headline").textContent = ok ? "Verified: the proof is valid" : "Rejected";
   $("reason").textContent = ok
     ? "the proof checks against the verifying key" + ($("expected").value.trim() ? " and the expected identity" : "")
+      + (v.srs && v.srs.source === "insecure-fixed-seed" ? " (but on the INSECURE test SRS: anyone can forge such proofs)" : "")
     : v.error;
   $("identity").textContent = ok ? v.identity : (v.claimed_identity ? `not established (the proof claims ${v.claimed_identity})` : "not established");
   const out = ok && v.output.values.length ? v.output_values.map((x) => x.toFixed(4)).join(", ") : ok ? (v.output_hash ? `hashed: ${v.output_hash}` : "private") : "";
@@ -42,7 +43,9 @@ function show(v) {
   $("class").textContent = ok && v.predicted_class !== null ? String(v.predicted_class) : "";
   $("backend").textContent = ok ? `${v.backend}, k = ${v.k}` + (v.srs ? `, SRS ${v.srs.source}` : "") : "";
   $("paramsinfo").textContent = ok
-    ? (v.params.source === "generated" ? `generated in this page for k = ${v.params.k}` : `from the file (sha256 ${v.params.sha256}); for IPA, leave it out to generate them here instead of trusting the file`)
+    ? (v.params.source === "generated"
+      ? `generated in this page for k = ${v.params.k}`
+      : `from the file (sha256 ${v.params.sha256})` + (v.backend === "ipa" ? "; leave it out to generate them here instead of trusting the file" : ""))
     : "";
   $("time").textContent = `${v.ms.toFixed(0)} ms`;
   document.body.dataset.lastVerdict = JSON.stringify(v);

@@ -48,6 +48,11 @@ pub enum WebError {
     NoKzgParams,
 }
 
+/// `[tau]G2` (halo2 raw bytes, hex) of zkinfer's insecure KZG test SRS: `ParamsKZG::setup`
+/// from the prover's fixed public seed draws tau first, so it is the same for every k
+/// (`tests/web.rs` compares it with a fresh key's header).
+pub const INSECURE_TAU_G2: &str = "f9fa429befa491ae6388de50d70865226a8539918e00d92f784a75f6a322eb17762ba57fa91ab22dcd64fafa71de9ec8a4c3856bbc926da892bd7b5a4525791f0f056336bef2f7805579e4e4b1ac7e4b76ecc7bbd91e14859c8d3358fa4de90abcfe0ea3864a9a5b86449e0e54faa2db8711811a915eaace5afaa34a64aacd1d";
+
 /// What the caller allows.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
@@ -150,7 +155,10 @@ fn check(b: &Bundle<'_>, opts: Options, cache: &mut IpaCache, claimed: &mut Opti
         return Err(WebError::TooWide { width: h.circuit.width, max: MAX_WEB_WIDTH });
     }
     let srs = h.srs.clone();
-    if h.backend == Backend::Kzg && srs.as_ref().is_some_and(|s| s.is_insecure()) && !opts.allow_insecure_srs {
+    // By its label or by its [tau]G2 (the label is only text in the header; `verify` checks
+    // that the parameters' [tau]G2 equals the header's).
+    let insecure = srs.as_ref().is_some_and(|s| s.is_insecure() || s.s_g2.eq_ignore_ascii_case(INSECURE_TAU_G2));
+    if h.backend == Backend::Kzg && insecure && !opts.allow_insecure_srs {
         return Err(WebError::InsecureSrs);
     }
     if proof.backend != h.backend {
