@@ -99,7 +99,7 @@ try {
     const r3 = await viaForm(files, { insecure: kzg, expected: "00".repeat(32) });
     check(r3.verified === false && /model hash mismatch/.test(r3.error), `${name}: wrong identity rejected`, r3);
 
-    if (kzg && proof.backend === "kzg") {
+    if (kzg) {
       const r4 = await viaForm(files, { insecure: false });
       check(r4.verified === false && /INSECURE/.test(r4.error), `${name}: insecure SRS refused unless allowed`, r4);
     }
