@@ -29,8 +29,11 @@ pub struct BundleFile {
 pub struct WebExport {
     pub backend: String,
     pub k: u32,
-    /// The model hash the proof claims (the page shows the one it verifies).
+    /// The model hash the proof file claims.
     pub model_hash: String,
+    /// The model identity recomputed from the key (with hashed weights, with the proof's
+    /// commitment): what the page shows when it accepts, and what `zkinfer commit` publishes.
+    pub identity: String,
     pub proof: BundleFile,
     pub vk: BundleFile,
     pub params: BundleFile,
@@ -58,6 +61,8 @@ pub fn export_web(proof_path: &Path, vk_path: Option<&Path>, cache: &ParamsCache
     if proof.backend != vk.header.backend {
         return Err(zkinfer_verifier::VerifyError::BackendMismatch { proof: proof.backend, vk: vk.header.backend }.into());
     }
+    let commitment = (vk.header.circuit.visibility.weights == zkinfer_circuits::WeightVisibility::Hashed).then_some(proof.model_hash.as_str());
+    let identity = zkinfer_verifier::model_identity(&vk, commitment)?;
     let params_path = dir.join(PARAMS_FILE);
     let params = match verifier_params(&vk, cache)? {
         VerifierParams::Ipa(p) => {
@@ -73,9 +78,10 @@ pub fn export_web(proof_path: &Path, vk_path: Option<&Path>, cache: &ParamsCache
         backend: vk.header.backend.to_string(),
         k: vk.header.k,
         model_hash: proof.model_hash.clone(),
+        identity: identity.to_string(),
         proof: described(proof_path, &proof_bytes),
         vk: described(&vk_path, &vk_bytes),
         params: described(&params_path, &params),
-        insecure_srs: vk.header.srs.as_ref().is_some_and(|s| s.is_insecure()),
+        insecure_srs: vk.header.srs.as_ref().is_some_and(|s| zkinfer_verifier::insecure::is_insecure_s_g2(&s.s_g2)),
     })
 }

@@ -36,8 +36,9 @@ function show(v) {
   $("reason").textContent = ok
     ? "the proof checks against the verifying key" + ($("expected").value.trim() ? " and the expected identity" : "")
       + (v.srs && v.srs.source === "insecure-fixed-seed" ? " (but on the INSECURE test SRS: anyone can forge such proofs)" : "")
+      + (v.identity_checked ? "" : "; without an expected identity this shows only that the proof fits the key it came with")
     : v.error;
-  $("identity").textContent = ok ? v.identity : (v.claimed_identity ? `not established (the proof claims ${v.claimed_identity})` : "not established");
+  $("identity").textContent = ok ? v.identity : (v.claimed_model_hash ? `not established (the proof file claims model hash ${v.claimed_model_hash})` : "not established");
   const out = ok && v.output.values.length ? v.output_values.map((x) => x.toFixed(4)).join(", ") : ok ? (v.output_hash ? `hashed: ${v.output_hash}` : "private") : "";
   $("output").textContent = out;
   $("class").textContent = ok && v.predicted_class !== null ? String(v.predicted_class) : "";

@@ -13,9 +13,10 @@ pub fn export(proof: &Path, vk: Option<&Path>, json: bool) -> anyhow::Result<()>
     show("proof", &e.proof);
     show("vk", &e.vk);
     show("params", &e.params);
-    println!("backend     {}, k = {}, model {}", e.backend, e.k, e.model_hash);
+    println!("backend     {}, k = {}", e.backend, e.k);
+    println!("identity    {}", e.identity);
     if e.insecure_srs {
-        println!("note        the key uses the INSECURE test SRS: the page rejects it unless 'allow the insecure test SRS' is ticked");
+        println!("note        the key uses the INSECURE test SRS: the page rejects it unless 'allow the insecure KZG test SRS' is ticked");
     }
     println!("next        ./web/build.sh && node web/serve.mjs, then open http://localhost:8017 and drop these three files");
     Ok(())

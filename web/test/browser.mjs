@@ -5,7 +5,7 @@
 //   - the honest proof is accepted, with the proof's identity and its output's argmax,
 //   - a proof with a changed output value, and one with changed proof bytes, are rejected
 //     with the verifier's reason,
-//   - a wrong expected identity is rejected (model hash mismatch),
+//   - a wrong expected identity is rejected (model identity mismatch),
 //   - a KZG key on the insecure test SRS is rejected unless allowed,
 //   - hostile files (truncated, flipped or swapped keys, proofs and parameters) are rejected
 //     with an error message and never trap the module;
@@ -75,12 +75,14 @@ try {
     const vk = await readFile(join(dir, "vk.bin"));
     const params = await readFile(join(dir, "params.bin"));
     const kzg = proof.backend === "kzg";
+    // The identity recomputed natively from the key (zkinfer export-web --json).
+    const identity = JSON.parse(await readFile(join(dir, "export.json"), "utf8")).identity;
     const name = `${proof.backend} (${dir})`;
     const files = { proof: file("proof.json", proofText, "application/json"), vk: file("vk.bin", vk), params: file("params.bin", params) };
 
-    const honest = await viaForm(files, { insecure: kzg, expected: proof.model_hash });
+    const honest = await viaForm(files, { insecure: kzg, expected: identity });
     check(honest.verified === true && honest.shown.state === "accepted", `${name}: honest proof accepted`, honest);
-    check(honest.identity === proof.model_hash, `${name}: identity shown`, honest.identity);
+    check(honest.identity === identity && honest.identity_checked === true, `${name}: identity shown and checked`, honest);
     check(honest.predicted_class === argmax(proof.output.values), `${name}: predicted class = argmax of the output`, honest.predicted_class);
     await page.screenshot({ path: join(out, `verified-${proof.backend}.png`), fullPage: true });
 
@@ -97,7 +99,7 @@ try {
     check(r2.verified === false && r2.error.length > 0 && !r2.trapped, `${name}: changed proof bytes rejected`, r2);
 
     const r3 = await viaForm(files, { insecure: kzg, expected: "00".repeat(32) });
-    check(r3.verified === false && /model hash mismatch/.test(r3.error), `${name}: wrong identity rejected`, r3);
+    check(r3.verified === false && /model identity mismatch/.test(r3.error), `${name}: wrong identity rejected`, r3);
 
     if (kzg) {
       const r4 = await viaForm(files, { insecure: false });
@@ -115,6 +117,8 @@ try {
       "parameters of the other size": { params: Buffer.concat([Buffer.from([proof.k + 1, 0, 0, 0]), params.subarray(4)]) },
       "empty key": { vk: Buffer.alloc(0) },
       "proof bytes cut short": { proof: Buffer.from(JSON.stringify({ ...proof, proof: proof.proof.slice(0, 200) })) },
+      "proof with trailing bytes": { proof: Buffer.from(JSON.stringify({ ...proof, proof: proof.proof + "00" })) },
+      "key with a trailing byte": { vk: Buffer.concat([vk, Buffer.from([0])]) },
       "proof not hex": { proof: Buffer.from(JSON.stringify({ ...proof, proof: "zz" + proof.proof.slice(2) })) },
     };
     for (const [what, change] of Object.entries(hostile)) {
@@ -143,7 +147,7 @@ try {
       verify_ms_median: median(cold), verify_ms: cold, repeat_verify_ms_median: median(warm), repeat_verify_ms: warm,
     };
     if (!kzg) {
-      const g = await viaForm({ ...files, params: undefined }, { expected: proof.model_hash });
+      const g = await viaForm({ ...files, params: undefined }, { expected: identity });
       check(g.verified === true && g.params.source === "generated", `${name}: accepted with parameters generated in the page`, g);
       entry.generate_params_and_verify_ms = g.ms;
       const again = await direct({ proof: Buffer.from(proofText), vk });

@@ -12,10 +12,13 @@ B=target/release/zkinfer
 W=target/web-test
 rm -rf "$W"
 for backend in ipa kzg; do
+  allow=""
+  if [ "$backend" = kzg ]; then allow="--allow-insecure-srs"; fi
   "$B" prove --model models/zoo/mlp.onnx --input models/zoo/input.json --out "$W/$backend" --backend "$backend" --width 4 >/dev/null
-  "$B" export-web --proof "$W/$backend/proof.json"
+  "$B" export-web --proof "$W/$backend/proof.json" --json > "$W/$backend/export.json"
+  cat "$W/$backend/export.json"
   for i in 1 2 3 4 5; do
-    "$B" verify --proof "$W/$backend/proof.json" --json | sed -n 's/.*"verify_s": \([0-9.e-]*\).*/\1/p'
+    "$B" verify --proof "$W/$backend/proof.json" $allow --json | sed -n 's/.*"verify_s": \([0-9.e-]*\).*/\1/p'
   done > "$W/$backend/native_verify_s.txt"
 done
 node web/test/browser.mjs "$W/artifacts" "$W/ipa" "$W/kzg"

@@ -21,7 +21,7 @@ pub mod params;
 use halo2_proofs::{halo2curves::bn256::G1Affine, poly::ipa::commitment::ParamsIPA};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use zkinfer_verifier::{Backend, ProofFile, VerifiedOutput, VerifierParams, VerifyError, VkFile};
+use zkinfer_verifier::{Backend, ProofFile, VerifiedOutput, VerifierParams, VerifyError, VerifyOptions, VkFile};
 
 /// Largest dot width the browser verifier takes (the CLI chooses among 3..=32); the constraint
 /// system has about two columns per unit of width, so this bounds what a key header can ask
@@ -42,16 +42,9 @@ pub enum WebError {
     TooWide { width: usize, max: usize },
     #[error("{0} is not UTF-8 text")]
     NotText(&'static str),
-    #[error("the verifying key was made with the INSECURE test SRS (its tau is public, so anyone can forge proofs for it); allow the insecure SRS to check it anyway")]
-    InsecureSrs,
     #[error("no parameters: KZG verification needs params.bin (from `zkinfer export-web`): it names the SRS you trust")]
     NoKzgParams,
 }
-
-/// `[tau]G2` (halo2 raw bytes, hex) of zkinfer's insecure KZG test SRS: `ParamsKZG::setup`
-/// from the prover's fixed public seed draws tau first, so it is the same for every k
-/// (`tests/web.rs` compares it with a fresh key's header).
-pub const INSECURE_TAU_G2: &str = "f9fa429befa491ae6388de50d70865226a8539918e00d92f784a75f6a322eb17762ba57fa91ab22dcd64fafa71de9ec8a4c3856bbc926da892bd7b5a4525791f0f056336bef2f7805579e4e4b1ac7e4b76ecc7bbd91e14859c8d3358fa4de90abcfe0ea3864a9a5b86449e0e54faa2db8711811a915eaace5afaa34a64aacd1d";
 
 /// What the caller allows.
 #[derive(Clone, Copy, Debug, Default)]
@@ -69,11 +62,11 @@ pub struct Bundle<'a> {
     pub expected_identity: Option<&'a str>,
 }
 
-/// The model identity a verified proof establishes. For now the proof's model hash, which
-/// `verify` has checked against the key's header; switch this to the identity `verify`
-/// recomputes from the verifying key once it returns one.
+/// The model identity a verified proof establishes: the one `verify` recomputed from the
+/// verifying key (`KEYDIGEST`, or `COMMITMENT:KEYDIGEST` with hashed weights), as
+/// `zkinfer commit` prints it.
 pub fn identity(v: &VerifiedOutput) -> String {
-    v.model_hash.clone()
+    v.identity.to_string()
 }
 
 /// Index of the largest output value: the predicted class of a classifier (first on ties).
@@ -138,7 +131,7 @@ pub fn verify_bundle(b: &Bundle<'_>, opts: Options, cache: &mut IpaCache) -> Val
     let mut claimed = None;
     match check(b, opts, cache, &mut claimed) {
         Ok(v) => v,
-        Err(e) => json!({ "verified": false, "error": e.to_string(), "claimed_identity": claimed }),
+        Err(e) => json!({ "verified": false, "error": e.to_string(), "claimed_model_hash": claimed }),
     }
 }
 
@@ -155,23 +148,24 @@ fn check(b: &Bundle<'_>, opts: Options, cache: &mut IpaCache, claimed: &mut Opti
         return Err(WebError::TooWide { width: h.circuit.width, max: MAX_WEB_WIDTH });
     }
     let srs = h.srs.clone();
-    // By its label or by its [tau]G2 (the label is only text in the header; `verify` checks
-    // that the parameters' [tau]G2 equals the header's).
-    let insecure = srs.as_ref().is_some_and(|s| s.is_insecure() || s.s_g2.eq_ignore_ascii_case(INSECURE_TAU_G2));
-    if h.backend == Backend::Kzg && insecure && !opts.allow_insecure_srs {
-        return Err(WebError::InsecureSrs);
-    }
     if proof.backend != h.backend {
         return Err(VerifyError::BackendMismatch { proof: proof.backend, vk: h.backend }.into());
     }
     let (params, params_info) = params_for(b, &vk, cache)?;
     let expected = b.expected_identity.map(str::trim).filter(|s| !s.is_empty());
-    let v = zkinfer_verifier::verify(&params, &vk, &proof, expected)?;
+    let v = zkinfer_verifier::verify_with(
+        &params,
+        &vk,
+        &proof,
+        &VerifyOptions { expected_identity: expected, allow_insecure_srs: opts.allow_insecure_srs },
+    )?;
     // Values are present only when the output is public.
     let public_output = !v.output.values.is_empty();
     Ok(json!({
         "verified": true,
         "identity": identity(&v),
+        "identity_checked": v.identity_checked,
+        "model_hash": v.model_hash,
         "backend": h.backend.to_string(),
         "k": h.k,
         "visibility": v.visibility,
