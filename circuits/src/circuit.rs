@@ -50,7 +50,24 @@ pub struct CircuitParams {
     /// weight lies in `[-2^(weight_bits-1), 2^(weight_bits-1))`); unused otherwise.
     #[serde(default)]
     pub weight_bits: u32,
+    /// Inferences proved together (1 in files that predate batches, and then not written, so
+    /// that single-inference keys and settings are unchanged). With `batch > 1` the circuit has
+    /// the second-phase columns of the Freivalds chip and several requant lanes (see
+    /// [`crate::layout`]).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub batch: usize,
 }
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
+/// Largest batch a circuit accepts (a guard on sizes read from files).
+pub const MAX_BATCH: usize = 1 << 16;
 
 impl Default for CircuitParams {
     fn default() -> Self {
@@ -58,6 +75,7 @@ impl Default for CircuitParams {
             width: 8,
             visibility: Visibility::default(),
             weight_bits: 0,
+            batch: 1,
         }
     }
 }
@@ -70,6 +88,12 @@ impl CircuitParams {
                 width: self.width,
                 min: MIN_WIDTH,
             });
+        }
+        if !(1..=MAX_BATCH).contains(&self.batch) {
+            return Err(CircuitError::BadSettings(format!(
+                "the batch size must lie in [1, {MAX_BATCH}], got {}",
+                self.batch
+            )));
         }
         if self.visibility.weights == WeightVisibility::Hashed
             && !(2..=crate::validate::MAX_SHIFT).contains(&self.weight_bits)

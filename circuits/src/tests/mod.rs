@@ -3,6 +3,7 @@
 mod builders;
 mod exhaustive_ops;
 mod forgery;
+mod freivalds;
 mod harness;
 mod hashed;
 mod real_prover;
