@@ -115,9 +115,10 @@ pub struct ModelCircuit<F: PrimeField> {
     pub params: CircuitParams,
     /// The model hash (see [`hash_to_field`] for how it becomes a field element).
     pub model_hash: [u8; 32],
-    /// The input vector; `None` for keygen.
+    /// The input vector (a batch: the samples one after the other); `None` for keygen.
     pub input: Option<Vec<i64>>,
-    /// Every intermediate value, computed from `input` by [`eval`] at construction.
+    /// Every intermediate value, computed from `input` by [`eval`] at construction (a batch:
+    /// each tensor holds the samples one after the other, see [`crate::batch::eval_batch`]).
     pub witness: Option<Witness>,
     /// Test-only single-cell mutation (see [`Tamper`]); `None` in real use.
     #[doc(hidden)]
@@ -146,9 +147,10 @@ impl<F: PrimeField> ModelCircuit<F> {
             // Every weight and bias must fit its limbs (typed error, before any proving).
             ItemPlan::new(&model, params.weight_bits).values(&model)?;
         }
-        let witness = match &input {
-            Some(x) => Some(eval(&model, x)?),
-            None => None,
+        let witness = match (&input, params.batch) {
+            (Some(x), 1) => Some(eval(&model, x)?),
+            (Some(x), n) => Some(crate::batch::eval_batch(&model, x, n)?),
+            (None, _) => None,
         };
         if let (Some(x), true) = (&input, params.visibility.input != TensorVisibility::Public) {
             // Non-public inputs are range-checked by the circuit (public ones by the verifier).

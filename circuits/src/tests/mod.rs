@@ -1,5 +1,6 @@
 //! Tests of the whole circuit: the shared harness on small models, exhaustive small-domain
 //! checks of the requant chip, and the spec against synthesis.
+mod batch;
 mod builders;
 mod exhaustive_ops;
 mod forgery;
