@@ -212,7 +212,31 @@ pub fn same_hash(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
+/// The public shape of a tensor of shape `shape` in a batch of `n`: `shape` itself for one
+/// inference (so single-inference files are unchanged), `[n, shape..]` for a batch.
+pub fn batch_shape(shape: &[usize], n: usize) -> Vec<usize> {
+    match n {
+        1 => shape.to_vec(),
+        n => std::iter::once(n).chain(shape.iter().copied()).collect(),
+    }
+}
+
+/// The samples of an input file for a model with input shape `shape`: one list per sample,
+/// or EZKL's flat layout (one list of `N × size` values) split into `N` samples. A sample of
+/// any other length is one error naming it and the expected count.
+pub fn batch_samples(data: &Dataset, shape: &[usize]) -> Result<Vec<Vec<f32>>> {
+    let size: usize = shape.iter().product();
+    if let [flat] = data.samples.as_slice() {
+        if size > 0 && flat.len() > size && flat.len() % size == 0 {
+            return Ok(flat.chunks(size).map(<[f32]>::to_vec).collect());
+        }
+    }
+    data.check_shape(shape)?;
+    Ok(data.samples.clone())
+}
+
 fn vk_header(p: &Prepared, settings: &Settings, k: u32) -> VkHeader {
+    let n = settings.circuit.batch;
     VkHeader {
         format: FORMAT_VERSION,
         backend: settings.backend,
@@ -223,9 +247,9 @@ fn vk_header(p: &Prepared, settings: &Settings, k: u32) -> VkHeader {
         },
         circuit: settings.circuit,
         bits: p.quant.config.bits,
-        input_shape: p.quant.input_shape.clone(),
+        input_shape: batch_shape(&p.quant.input_shape, n),
         input_scale: p.quant.input_scale,
-        output_shape: p.quant.output_shape().to_vec(),
+        output_shape: batch_shape(p.quant.output_shape(), n),
         output_scale: p.quant.output_scale(),
         srs: None,
     }
@@ -313,9 +337,37 @@ pub fn prove(
     t: &mut Timings,
     progress: &dyn Fn(&str),
 ) -> Result<ProofFile> {
-    let q_input = p.quant.quantize_input(input)?;
-    let trace = t.time("witness", || p.quant.forward(&q_input))?;
-    let reference = trace.output().iter().copied().collect::<Vec<i64>>();
+    prove_batch(p, settings, setup, &[input.to_vec()], dir, t, progress)
+}
+
+/// [`prove`] for a batch: `inputs.len()` must be the compiled batch size
+/// (`settings.circuit.batch`); the proof's input and output hold the samples one after the
+/// other, with shapes `[N, ..]` (see [`batch_shape`]).
+pub fn prove_batch(
+    p: &Prepared,
+    settings: &Settings,
+    setup: &SetupOutput,
+    inputs: &[Vec<f32>],
+    dir: &Path,
+    t: &mut Timings,
+    progress: &dyn Fn(&str),
+) -> Result<ProofFile> {
+    let n = settings.circuit.batch;
+    if inputs.len() != n {
+        return Err(PipelineError::Usage(format!(
+            "{} input samples for a circuit compiled for a batch of {n}",
+            inputs.len()
+        )));
+    }
+    let q_inputs = inputs.iter().map(|x| p.quant.quantize_input(x)).collect::<std::result::Result<Vec<_>, _>>()?;
+    let reference = t.time("witness", || {
+        q_inputs
+            .iter()
+            .map(|q| p.quant.forward(q).map(|tr| tr.output().iter().copied().collect::<Vec<i64>>()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+    })?;
+    let reference: Vec<i64> = reference.concat();
+    let q_input: Vec<i64> = q_inputs.concat();
     let circuit = ModelCircuit::new(p.circuit.clone(), settings.circuit, p.hash, Some(q_input.clone()))?;
     // The public instance: the commitments in the proof file are exactly its values.
     let instance: Vec<Fr> = circuit.instances().unwrap_or_default();
@@ -336,9 +388,13 @@ pub fn prove(
             WeightVisibility::Fixed => hex::encode(p.hash),
             WeightVisibility::Hashed => hex_at(0).unwrap_or_default(),
         },
-        input: PublicTensor { shape: p.quant.input_shape.clone(), scale: p.quant.input_scale, values: shown(vis.input, q_input) },
+        input: PublicTensor {
+            shape: batch_shape(&p.quant.input_shape, n),
+            scale: p.quant.input_scale,
+            values: shown(vis.input, q_input),
+        },
         output: PublicTensor {
-            shape: p.quant.output_shape().to_vec(),
+            shape: batch_shape(p.quant.output_shape(), n),
             scale: p.quant.output_scale(),
             values: shown(vis.output, proved.output),
         },

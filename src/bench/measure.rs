@@ -66,6 +66,8 @@ pub struct Harness<'a> {
     pub settings: Settings,
     pub cache: ParamsCache,
     pub setup: SetupOutput,
+    /// The step timings of the setup in [`Harness::new`] (`compile`, `params`, `keygen`).
+    pub setup_timings: Timings,
     params: VerifierParams,
     hash: String,
     dir: Scratch,
@@ -75,9 +77,10 @@ impl<'a> Harness<'a> {
     /// Compile, load (or generate and cache) the parameters, and generate the keys.
     pub fn new(p: &'a Prepared, settings: &Settings, cache: &ParamsCache) -> Result<Self, PipelineError> {
         let dir = scratch();
-        let setup = pipeline::setup(p, settings, &dir.0, cache, false, &mut Timings::default(), &|_| {})?;
+        let mut setup_timings = Timings::default();
+        let setup = pipeline::setup(p, settings, &dir.0, cache, false, &mut setup_timings, &|_| {})?;
         let params = pipeline::verifier_params(&setup.vk, cache)?;
-        Ok(Harness { prepared: p, settings: settings.clone(), cache: cache.clone(), setup, params, hash: hex::encode(p.hash), dir })
+        Ok(Harness { prepared: p, settings: settings.clone(), cache: cache.clone(), setup, setup_timings, params, hash: hex::encode(p.hash), dir })
     }
     /// Generate the keys again; returns the step timings (`compile`, `params`, `keygen`).
     pub fn keygen(&mut self) -> Result<Timings, PipelineError> {
@@ -90,6 +93,12 @@ impl<'a> Harness<'a> {
     pub fn prove(&self, input: &[f32]) -> Result<(ProofFile, Timings), PipelineError> {
         let mut t = Timings::default();
         let proof = pipeline::prove(self.prepared, &self.settings, &self.setup, input, &self.dir.0, &mut t, &|_| {})?;
+        Ok((proof, t))
+    }
+    /// Prove a batch (as many inputs as the settings' batch size) in one proof.
+    pub fn prove_batch(&self, inputs: &[Vec<f32>]) -> Result<(ProofFile, Timings), PipelineError> {
+        let mut t = Timings::default();
+        let proof = pipeline::prove_batch(self.prepared, &self.settings, &self.setup, inputs, &self.dir.0, &mut t, &|_| {})?;
         Ok((proof, t))
     }
     /// Verify a proof against the keys and the model hash.

@@ -53,6 +53,11 @@ pub struct BenchArgs {
     /// Where parameters are cached (default: $ZKINFER_CACHE or ~/.cache/zkinfer).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+    /// Instead of the per-kind breakdown: one proof of N inferences for each N given, e.g.
+    /// `--batch 1,4,16,64`, for --model and each --family size (k, rows, prove time, proof
+    /// size, prove time per input). Inputs are the calibration samples, cycled.
+    #[arg(long, value_delimiter = ',')]
+    pub batch: Vec<usize>,
 }
 
 pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
@@ -67,6 +72,9 @@ pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
     settings.quant.weight_bits = a.weight_bits;
     settings.backend = a.backend;
     let cache = a.cache.as_ref().map(ParamsCache::new).unwrap_or_default();
+    if !a.batch.is_empty() {
+        return bench_batches(a, &settings, &cache, json);
+    }
     let bar = Progress::new(json);
     let result = (|| {
         let model = match &a.model {
@@ -122,6 +130,63 @@ fn bench_model(a: &BenchArgs, model: &Path, settings: &Settings, cache: &ParamsC
     data.check_shape(&p.quant.input_shape)?;
     let input = data.samples.first().ok_or_else(|| anyhow::anyhow!("{}: no sample", input_path.display()))?;
     Ok(bench::bench_prepared(&model.display().to_string(), &p, settings, cache, input, a.runs)?)
+}
+
+fn bench_batches(a: &BenchArgs, settings: &Settings, cache: &ParamsCache, json: bool) -> anyhow::Result<()> {
+    let bar = Progress::new(json);
+    let result = (|| {
+        let mut points = Vec::new();
+        if let Some(model) = &a.model {
+            let calib = pipeline::calibration_path(model, a.calibration.as_deref(), a.input.as_deref())?;
+            let p = pipeline::prepare(model, &calib, &settings.quant)?;
+            let data = Dataset::load(&calib)?;
+            let samples = pipeline::batch_samples(&data, &p.quant.input_shape)?;
+            let name = model.display().to_string();
+            points.extend(bench::batch::batch_sweep(&name, &p, settings, a.width, &a.batch, &samples, cache, a.runs, &|m| bar.step(m))?);
+        }
+        for &h in &a.family {
+            let widths = bench::family_widths(h);
+            let calibration = bench::synth::samples(64, 32, false, a.seed ^ 0x5eed);
+            let graph = bench::synth::mlp(&widths, a.seed.wrapping_add(h as u64));
+            let p = bench::synth::prepare_graph(graph, &calibration, &settings.quant)?;
+            let name = format!("mlp-64-{h}-{h}-10");
+            points.extend(bench::batch::batch_sweep(&name, &p, settings, a.width, &a.batch, &calibration, cache, a.runs, &|m| bar.step(m))?);
+        }
+        Ok::<_, anyhow::Error>(points)
+    })();
+    bar.finish();
+    let points = result?;
+    if json {
+        let v = json!({ "batches": points, "runs": a.runs, "peak_memory_bytes": peak_memory_bytes(),
+                        "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{:<28} {:>5} {:>5} {:>3} {:>8} {:>6} {:>9} {:>9} {:>10} {:>11} {:>9} {:>9}",
+        "model", "batch", "width", "k", "rows", "advice", "freivalds", "keygen", "prove", "per input", "vs N=1", "proof"
+    );
+    for pt in &points {
+        let first = points.iter().find(|q| q.model == pt.model && q.batch == 1);
+        let vs = first.map_or("-".into(), |f| format!("{:.3}", pt.per_input_s / f.per_input_s.max(1e-12)));
+        println!(
+            "{:<28} {:>5} {:>5} {:>3} {:>8} {:>6} {:>9} {:>9} {:>10} {:>11} {:>9} {:>8}B",
+            truncate(&pt.model, 28), pt.batch, pt.width, pt.k, pt.rows, pt.advice_columns, pt.freivalds_layers,
+            secs(pt.keygen_s), secs(pt.prove_s), secs(pt.per_input_s), vs, pt.proof_bytes
+        );
+    }
+    println!("prove: median of {} run(s); vs N=1: prove time per input against the batch of 1", a.runs.max(1));
+    if let Some(b) = peak_memory_bytes() {
+        println!("peak memory {:.1} MiB (whole run)", b as f64 / (1 << 20) as f64);
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    match s.chars().count() <= n {
+        true => s.to_string(),
+        false => std::iter::once('…').chain(s.chars().rev().take(n - 1).collect::<Vec<_>>().into_iter().rev()).collect(),
+    }
 }
 
 /// Seconds in a readable unit.

@@ -28,6 +28,9 @@ pub fn inspect(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
             "{:<22} {:<14} {:<16} {:>8} {:>9} {:>9} {:>6} {:>8} {:>6.1}%",
             truncate(&l.name, 22), l.op, format!("{:?}", l.shape), l.params, l.macs, l.nonlinear, l.scale, c.rows, share
         );
+        if c.kind == "affine (freivalds)" {
+            println!("{:<22} checked for the whole batch by one Freivalds product (weights touched once)", "");
+        }
     }
     println!("total: {} params, {} MACs, {} nonlinear elements, {}-bit activations", s.params, s.macs, s.nonlinear, s.bits);
     println!(
@@ -35,6 +38,9 @@ pub fn inspect(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
         spec.k,
         settings.circuit.width, spec.rows, spec.usable_rows(), spec.advice_columns, spec.fixed_columns, spec.lookup_arguments, spec.table_rows
     );
+    if settings.circuit.batch > 1 {
+        println!("batch: {} inferences per proof (rows above are for all of them)", settings.circuit.batch);
+    }
     let h = &spec.hashing;
     if h.rows() > 0 {
         let v = settings.circuit.visibility;

@@ -143,6 +143,10 @@ pub struct ModelArgs {
     /// Output: `public`, `hashed` or `private`.
     #[arg(long, default_value = "public")]
     pub output_visibility: TensorVisibility,
+    /// Inferences per proof (default 1; `prove` takes it from the input file: one list per
+    /// sample, or EZKL's flat layout of N x input size). Part of the compiled settings.
+    #[arg(long)]
+    pub batch: Option<usize>,
     /// Commitment backend.
     #[arg(long, default_value = "ipa")]
     pub backend: Backend,
@@ -167,6 +171,7 @@ impl ModelArgs {
             s.circuit.width = w;
         }
         s.backend = self.backend;
+        s.circuit.batch = self.batch.unwrap_or(1);
         s.with_visibility(self.visibility())
     }
     pub fn visibility(&self) -> Visibility {
@@ -174,7 +179,12 @@ impl ModelArgs {
     }
     /// Settings with the automatic width resolved for the prepared model.
     pub fn settings_for(&self, p: &zkinfer::pipeline::Prepared) -> anyhow::Result<Settings> {
+        self.settings_for_batch(p, self.batch.unwrap_or(1))
+    }
+    /// [`ModelArgs::settings_for`] for a batch of `n` inferences per proof.
+    pub fn settings_for_batch(&self, p: &zkinfer::pipeline::Prepared, n: usize) -> anyhow::Result<Settings> {
         let mut s = self.settings();
+        s.circuit.batch = n;
         if self.width.is_none() {
             s.circuit.width = zkinfer::pipeline::auto_width_for(p, &s.circuit)?;
         }

@@ -28,15 +28,21 @@ pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Res
     let mut t = Timings::default();
     let data = Dataset::load(input)?;
     let p = t.time("load", || pipeline::prepare(&m.model, &calib, &settings.quant))?;
-    let settings = m.settings_for(&p)?;
-    data.check_shape(&p.quant.input_shape)?;
-    if data.samples.len() != 1 {
-        anyhow::bail!("{}: expected one sample in input_data, found {}", input.display(), data.samples.len());
+    let samples = pipeline::batch_samples(&data, &p.quant.input_shape)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    if let Some(n) = m.batch.filter(|&n| n != samples.len()) {
+        anyhow::bail!(
+            "{}: {} samples, but --batch {n} (one list per sample, or one list of {n} x {} values)",
+            input.display(),
+            samples.len(),
+            p.quant.input_shape.iter().product::<usize>()
+        );
     }
+    let settings = m.settings_for_batch(&p, samples.len())?;
     let bar = Progress::new(json);
     let result = (|| {
         let s = pipeline::setup(&p, &settings, out, &m.cache(), true, &mut t, &|msg| bar.step(msg))?;
-        let proof = pipeline::prove(&p, &settings, &s, &data.samples[0], out, &mut t, &|msg| bar.step(msg))?;
+        let proof = pipeline::prove_batch(&p, &settings, &s, &samples, out, &mut t, &|msg| bar.step(msg))?;
         Ok::<_, anyhow::Error>((s, proof))
     })();
     bar.finish();
@@ -80,8 +86,17 @@ fn report(
     }
     if let Some(p) = proof {
         println!("proof       {} bytes -> {}", proof_size.unwrap_or(0), out.join("proof.json").display());
-        let out_vals: Vec<String> = p.output.dequantize().iter().map(|v| format!("{v:.4}")).collect();
-        println!("output      [{}] (scale 2^-{})", out_vals.join(", "), p.output.scale);
+        let vals = p.output.dequantize();
+        let show = |v: &[f64]| v.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(", ");
+        match spec.params.batch {
+            1 => println!("output      [{}] (scale 2^-{})", show(&vals), p.output.scale),
+            n => {
+                println!("outputs     {n} samples (scale 2^-{})", p.output.scale);
+                for (b, o) in vals.chunks((vals.len() / n).max(1)).enumerate() {
+                    println!("  [{b}]        [{}]", show(o));
+                }
+            }
+        }
     } else {
         println!("keys        {}", out.display());
     }
