@@ -11,8 +11,11 @@
 //! `hashed` / `private` tensors replace their values by one hash / nothing (see
 //! [`crate::visibility`] and [`instances_for`]).
 //!
-//! `configure_with_params` depends only on [`CircuitParams`] (the dot width and the
-//! visibility), never on the model, so a verifier can read a verifying key with
+//! A batch (`params.batch = N`) proves `N` inferences: the input and output parts hold the `N`
+//! samples one after the other (see [`crate::batch`]).
+//!
+//! `configure_with_params` depends only on [`CircuitParams`] (the dot width, the visibility and
+//! the batch size), never on the model, so a verifier can read a verifying key with
 //! `VerifyingKey::read::<_, ModelCircuit<Fr>>(reader, format, params)` without the model.
 use std::marker::PhantomData;
 use std::sync::Arc;

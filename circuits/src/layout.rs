@@ -20,6 +20,11 @@
 //! `(x, y, d, p)` and `(f_0, f_1, f_3)` as `(cont, last, range tag)` (`a_3` is `acc` when
 //! `W = 3`).
 //!
+//! A batch (`CircuitParams::batch > 1`, see [`crate::batch`]) holds `N` inputs in the header and
+//! `N` samples in every tensor; it adds requant lanes (`a_{4l..4l+3}`, `f_{4l..4l+3}`) and the
+//! Freivalds chip's second-phase columns, and its second-phase cells are assigned after every
+//! first-phase cell, at the end of [`layout`].
+//!
 //! With non-default visibility ([`crate::visibility`]) the hashing columns of
 //! [`crate::hashing`] are added, and: the header has no model-hash cell when weights are
 //! `hashed`; the parameter block follows the header; affine layers with parameters use the

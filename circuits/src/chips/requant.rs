@@ -2,7 +2,7 @@
 //!
 //! | column             | row `r`                         |
 //! |--------------------|---------------------------------|
-//! | `z` (advice)       | `z`, a copy of the accumulator or input cell |
+//! | `z` (advice)       | `z`, a copy of the accumulator or input cell, or (a Freivalds layer of a batch) a fresh cell that the Freivalds check binds |
 //! | `q` (advice)       | `q = floor((z + 2^(s-1)) / 2^s)` |
 //! | `r` (advice)       | `r = z + 2^(s-1) - q * 2^s`     |
 //! | `y` (advice)       | `y = act(q)`, the new tensor element |
