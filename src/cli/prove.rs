@@ -19,7 +19,8 @@ pub fn setup(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
     let s = pipeline::setup(&p, &settings, out, &m.cache(), false, &mut t, &|msg| bar.step(msg));
     bar.finish();
     let s = s?;
-    report(json, &t, &s.spec, &hex::encode(p.hash), None, out)
+    let identity = pipeline::identity_of_setup(&p, &settings, &s)?;
+    report(json, &t, &s.spec, &hex::encode(p.hash), &identity.to_string(), None, out)
 }
 
 pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Result<()> {
@@ -47,7 +48,8 @@ pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Res
     })();
     bar.finish();
     let (s, proof) = result?;
-    report(json, &t, &s.spec, &proof.model_hash, Some(&proof), out)
+    let identity = pipeline::identity_of_setup(&p, &settings, &s)?;
+    report(json, &t, &s.spec, &proof.model_hash, &identity.to_string(), Some(&proof), out)
 }
 
 fn report(
@@ -55,6 +57,7 @@ fn report(
     t: &Timings,
     spec: &zkinfer::circuits::CircuitSpec,
     hash: &str,
+    identity: &str,
     proof: Option<&zkinfer::verifier::ProofFile>,
     out: &Path,
 ) -> anyhow::Result<()> {
@@ -63,7 +66,7 @@ fn report(
     if json {
         let timings: serde_json::Map<String, serde_json::Value> = t.0.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         let mut v = json!({
-            "model_hash": hash, "k": spec.k, "width": spec.params.width, "rows": spec.rows, "advice_columns": spec.advice_columns,
+            "model_hash": hash, "identity": identity, "k": spec.k, "width": spec.params.width, "rows": spec.rows, "advice_columns": spec.advice_columns,
             "fixed_columns": spec.fixed_columns, "lookups": spec.lookup_arguments,
             "timings_s": timings, "peak_memory_bytes": peak, "dir": out,
         });
@@ -80,6 +83,7 @@ fn report(
         return Ok(());
     }
     println!("model hash  {hash}");
+    println!("identity    {identity}");
     println!("circuit     k = {}, width {}, {} rows, {} advice / {} fixed columns", spec.k, spec.params.width, spec.rows, spec.advice_columns, spec.fixed_columns);
     for (name, secs) in &t.0 {
         println!("  {name:<10} {secs:>8.3} s");
