@@ -28,7 +28,8 @@ fn a_batch_of_three_in_one_proof() {
     let samples: Vec<Vec<f32>> = Dataset::load(&zoo("calibration.json")).unwrap().samples[5..5 + n].to_vec();
     let proof = pipeline::prove_batch(&p, &settings, &setup, &samples, &out, &mut t, &|_| {}).expect("prove");
     let params = VerifierParams::Ipa(cache.ipa(setup.spec.k).expect("params"));
-    let v = verify(&params, &setup.vk, &proof, Some(&proof.model_hash)).expect("honest batch proof");
+    let identity = pipeline::identity_of_setup(&p, &settings, &setup).expect("identity").to_string();
+    let v = verify(&params, &setup.vk, &proof, Some(&identity)).expect("honest batch proof");
     let out_len = v.output.values.len() / n;
     assert_eq!(v.output.shape[0], n);
     for (b, x) in samples.iter().enumerate() {
