@@ -1,20 +1,24 @@
 //! `zkinfer commit` and `zkinfer reveal-check`: publish a model's Poseidon commitment now, the
 //! model later.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::json;
 use zkinfer::circuits::{Visibility, WeightVisibility};
-use zkinfer::pipeline::{self, Prepared, Settings};
+use zkinfer::pipeline::{self, Calibration, Prepared, Settings};
 
 use super::ModelArgs;
 
-/// The model quantized with the given settings, for hashed weights.
-fn prepare(m: &ModelArgs) -> anyhow::Result<(Prepared, Settings, PathBuf)> {
-    let vis = Visibility { weights: WeightVisibility::Hashed, ..m.visibility() };
-    let settings = m.settings().with_visibility(vis);
-    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), None)?;
-    let p = pipeline::prepare(&m.model, &calib, &settings.quant)?;
+/// The model quantized with the given settings (or the compiled model), for hashed weights.
+fn prepare(m: &ModelArgs) -> anyhow::Result<(Prepared, Settings, Calibration)> {
+    let (c, p) = m.compiled()?;
+    let vis = Visibility { weights: WeightVisibility::Hashed, ..c.settings.circuit.visibility };
+    let settings = c.settings.with_visibility(vis);
+    let calib = p.calibration.clone();
     Ok((p, settings, calib))
+}
+
+fn model_name(m: &ModelArgs) -> String {
+    m.model.as_ref().or(m.compiled.as_ref()).map(|p| p.display().to_string()).unwrap_or_else(|| format!("MLP {:?}", m.mlp))
 }
 
 pub fn commit(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
@@ -42,15 +46,15 @@ pub fn reveal_check(m: &ModelArgs, hash: &str, json: bool) -> anyhow::Result<()>
     if !matches {
         anyhow::bail!(
             "no match: {} (bits {}, weight bits {}, calibration {}) hashes to {got}, not {}",
-            m.model.display(),
+            model_name(m),
             settings.quant.bits,
             settings.quant.weight_bits,
-            calib.display(),
+            calib,
             hash.trim()
         );
     }
     if !json {
-        println!("match       {} hashes to {got}", m.model.display());
+        println!("match       {} hashes to {got}", model_name(m));
     }
     Ok(())
 }
