@@ -273,3 +273,68 @@ pub fn compile_into(req: &CompileRequest, dir: &Path) -> Result<(CompiledModel, 
     c.write(dir)?;
     Ok((c, p, false))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(widths: &[usize]) -> CompileRequest {
+        CompileRequest {
+            source: SourceSpec::SyntheticMlp { widths: widths.to_vec(), seed: 3 },
+            calibration: Calibration::default_range(),
+            settings: Settings::default(),
+            auto_width: true,
+        }
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("zkinfer-compiled-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn compiling_is_deterministic_and_round_trips() {
+        let req = request(&[8, 6, 3]);
+        let (a, p) = compile(&req).unwrap();
+        let (b, _) = compile(&req).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.model_hash, hex::encode(p.hash));
+        assert!(a.calibration.calibration.is_range() && a.calibration.sha256.is_none());
+        let dir = temp("round-trip");
+        a.write(&dir).unwrap();
+        assert_eq!(CompiledModel::read(&dir).unwrap(), a);
+        assert!(a.answers(&req));
+        // Another setting or model is another compilation.
+        let mut bits = req.clone();
+        bits.settings.quant.bits = 12;
+        assert!(!a.answers(&bits));
+        assert!(!a.answers(&request(&[8, 7, 3])));
+        let (c, _, reused) = compile_into(&req, &dir).unwrap();
+        assert!(reused && c == a);
+        let (_, _, reused) = compile_into(&bits, &dir).unwrap();
+        assert!(!reused);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn another_format_version_is_a_typed_error() {
+        let (a, _) = compile(&request(&[4, 2])).unwrap();
+        let dir = temp("format");
+        let path = a.write(&dir).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        v["format"] = serde_json::json!(COMPILED_FORMAT + 1);
+        std::fs::write(&path, v.to_string()).unwrap();
+        let e = CompiledModel::read(&path).unwrap_err();
+        assert!(matches!(e, PipelineError::Compiled(CompiledError::Format { found, .. }) if found == COMPILED_FORMAT + 1), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn calibration_reads_a_plain_path_and_the_range_object() {
+        let f: Calibration = serde_json::from_str(r#""models/zoo/calibration.json""#).unwrap();
+        assert_eq!(f, Calibration::File("models/zoo/calibration.json".into()));
+        let r = Calibration::default_range();
+        assert_eq!(serde_json::from_str::<Calibration>(&serde_json::to_string(&r).unwrap()).unwrap(), r);
+    }
+}

@@ -158,10 +158,29 @@ pub fn resolve_calibration(model: &Path, given: Option<&Path>, range: Option<(f3
     Calibration::default_range()
 }
 
-/// Load `model`, calibrate it on `calibration`, quantize it with `quant` and lower it.
-pub fn prepare(model: &Path, calibration: &Calibration, quant: &QuantConfig) -> Result<Prepared> {
+impl From<&Path> for Calibration {
+    fn from(p: &Path) -> Self {
+        Calibration::File(p.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Calibration {
+    fn from(p: &PathBuf) -> Self {
+        Calibration::File(p.clone())
+    }
+}
+
+impl From<&Calibration> for Calibration {
+    fn from(c: &Calibration) -> Self {
+        c.clone()
+    }
+}
+
+/// Load `model`, calibrate it on `calibration` (a [`Calibration`], or a file's path), quantize
+/// it with `quant` and lower it.
+pub fn prepare(model: &Path, calibration: impl Into<Calibration>, quant: &QuantConfig) -> Result<Prepared> {
     let graph = zkinfer_models::simplify::simplify(zkinfer_models::load_onnx(model)?)?;
-    prepare_graph(graph, calibration, quant)
+    prepare_graph(graph, &calibration.into(), quant)
 }
 
 /// [`prepare`] for a graph already loaded.

@@ -108,7 +108,9 @@ impl Dataset {
             .map(|(s, xs)| xs.iter().enumerate().map(|(i, v)| number(v, s, i, path)).collect())
             .collect::<Result<Vec<Vec<f32>>>>()?;
         if let Some(l) = &raw.labels {
-            if l.len() != samples.len() {
+            // One list may hold several samples concatenated (EZKL's layout): its labels are
+            // checked once the input size is known (`fit`).
+            if l.len() != samples.len() && samples.len() != 1 {
                 return Err(ModelError::Data {
                     path: path.into(),
                     reason: format!("{} labels for {} samples", l.len(), samples.len()),
