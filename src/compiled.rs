@@ -95,7 +95,7 @@ pub struct CompiledModel {
 }
 
 /// What to compile.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompileRequest {
     pub source: SourceSpec,
     pub calibration: Calibration,
@@ -104,8 +104,9 @@ pub struct CompileRequest {
     pub auto_width: bool,
 }
 
-/// The model to compile.
-#[derive(Clone, Debug, PartialEq)]
+/// The model to compile (JSON: `{"onnx": "m.onnx"}` or `{"synthetic_mlp": {"widths": [..], "seed": 1}}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SourceSpec {
     Onnx(PathBuf),
     SyntheticMlp { widths: Vec<usize>, seed: u64 },
@@ -328,6 +329,15 @@ mod tests {
         let e = CompiledModel::read(&path).unwrap_err();
         assert!(matches!(e, PipelineError::Compiled(CompiledError::Format { found, .. }) if found == COMPILED_FORMAT + 1), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_request_round_trips_through_json() {
+        let mut r = request(&[4, 2]);
+        let back: CompileRequest = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+        r.source = SourceSpec::Onnx("m.onnx".into());
+        assert!(serde_json::to_string(&r).unwrap().contains(r#""source":{"onnx":"m.onnx"}"#));
     }
 
     #[test]
