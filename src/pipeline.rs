@@ -268,23 +268,41 @@ pub fn architecture_digest(p: &Prepared, settings: &Settings) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentFile {
     pub format: u32,
-    /// The Poseidon model commitment (64 hex digits).
+    /// The model identity (see `zkinfer_verifier::identity`): the key digest with fixed
+    /// weights, `COMMITMENT:KEYDIGEST` with hashed weights. What `verify --model-hash` takes.
+    pub identity: String,
+    /// Hashed weights: the Poseidon weights commitment (64 hex digits); fixed weights: the
+    /// SHA-256 of the quantized model.
     pub model_hash: String,
     /// SHA-256 of the architecture the weights are used in (public anyway: the verifying key
     /// has the same structure).
     pub architecture: String,
-    /// The quantization settings the commitment was computed with; `reveal-check` needs the same.
-    pub quant: QuantConfig,
+    /// The settings the identity depends on; `reveal-check` and `prove` need the same.
+    pub settings: Settings,
+    pub k: u32,
     pub calibration: Calibration,
 }
 
-/// The commitment record of `p`.
-pub fn commit(p: &Prepared, settings: &Settings) -> Result<CommitmentFile> {
+/// The commitment record of `p` under `settings`: generates the keys (in a temporary
+/// directory; keygen is deterministic, so `prove` with the same settings makes the same key)
+/// to derive the identity from them.
+pub fn commit(p: &Prepared, settings: &Settings, cache: &ParamsCache, t: &mut Timings) -> Result<CommitmentFile> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("zkinfer-commit-{}-{nanos}", std::process::id()));
+    let out = setup(p, settings, &dir, cache, false, t, &|_| {});
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out?;
+    let identity = identity_of_setup(p, settings, &out)?;
     Ok(CommitmentFile {
         format: FORMAT_VERSION,
-        model_hash: model_commitment(p, settings)?,
+        identity: identity.to_string(),
+        model_hash: match settings.circuit.visibility.weights {
+            WeightVisibility::Fixed => hex::encode(p.hash),
+            WeightVisibility::Hashed => model_commitment(p, settings)?,
+        },
         architecture: architecture_digest(p, settings),
-        quant: settings.quant.clone(),
+        settings: settings.clone(),
+        k: out.spec.k,
         calibration: p.calibration.clone(),
     })
 }
@@ -435,42 +453,81 @@ pub fn prove(
     Ok(proof)
 }
 
-/// Read a proof file and its verifying key (`vk` or `vk.bin` beside the proof) and verify.
+/// Reads at most `limit` bytes of `path` (a file a verifier is handed may be hostile).
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(file_err("read", path))?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes).map_err(file_err("read", path))?;
+    if bytes.len() as u64 > limit {
+        return Err(PipelineError::File { action: "read", path: path.to_path_buf(), reason: format!("larger than {limit} bytes") });
+    }
+    Ok(bytes)
+}
+
+/// Reads and parses a proof file (bounded).
+pub fn read_proof_file(path: &Path) -> Result<ProofFile> {
+    let bytes = read_bounded(path, zkinfer_verifier::artifact::MAX_PROOF_FILE)?;
+    let text = String::from_utf8(bytes).map_err(|e| PipelineError::File { action: "read", path: path.to_path_buf(), reason: e.to_string() })?;
+    Ok(ProofFile::from_json(&text)?)
+}
+
+/// Reads and parses a verifying key (bounded), and checks its header's bounds before anything
+/// else is done with it.
+pub fn read_vk_file(path: &Path) -> Result<VkFile> {
+    let bytes = read_bounded(path, zkinfer_verifier::artifact::MAX_VK_FILE)?;
+    let vk = VkFile::from_bytes(&bytes)?;
+    vk.header.check()?;
+    Ok(vk)
+}
+
+/// The verifying key for a proof: `vk_path`, else `vk.bin` beside the proof.
+pub fn vk_path_for(proof_path: &Path, vk_path: Option<&Path>) -> PathBuf {
+    match vk_path {
+        Some(v) => v.to_path_buf(),
+        None => proof_path.parent().unwrap_or(Path::new(".")).join("vk.bin"),
+    }
+}
+
+/// Read a proof file and its verifying key (`vk` or `vk.bin` beside the proof) and verify
+/// under `opts`. Parameters come from the cache only: nothing is generated on this path.
 pub fn verify_files(
     proof_path: &Path,
     vk_path: Option<&Path>,
-    expected_hash: Option<&str>,
+    opts: &zkinfer_verifier::VerifyOptions<'_>,
     cache: &ParamsCache,
 ) -> Result<zkinfer_verifier::VerifiedOutput> {
-    let text = std::fs::read_to_string(proof_path).map_err(file_err("read", proof_path))?;
-    let proof = ProofFile::from_json(&text)?;
-    let vk_path = match vk_path {
-        Some(v) => v.to_path_buf(),
-        None => proof_path.parent().unwrap_or(Path::new(".")).join("vk.bin"),
-    };
-    let vk_bytes = std::fs::read(&vk_path).map_err(file_err("read", &vk_path))?;
-    let vk = VkFile::from_bytes(&vk_bytes)?;
-    if vk.header.k > zkinfer_verifier::verify::MAX_K {
-        return Err(zkinfer_verifier::VerifyError::Malformed { what: "verifying key", reason: format!("k = {}", vk.header.k) }.into());
-    }
-    if proof.backend != vk.header.backend {
-        return Err(zkinfer_verifier::VerifyError::BackendMismatch { proof: proof.backend, vk: vk.header.backend }.into());
-    }
+    let proof = read_proof_file(proof_path)?;
+    let vk = read_vk_file(&vk_path_for(proof_path, vk_path))?;
+    // The cheap checks first, so that a bad file is refused before any parameters are read.
+    zkinfer_verifier::public_instances(&vk, &proof)?;
     let params = verifier_params(&vk, cache)?;
-    Ok(zkinfer_verifier::verify(&params, &vk, &proof, expected_hash)?)
+    Ok(zkinfer_verifier::verify_with(&params, &vk, &proof, opts)?)
 }
 
-/// The parameters `vk` was made with: IPA by `k`, KZG by the SRS its header records.
+/// The parameters `vk` was made with, from the cache only (IPA by `k`, KZG by the SRS its
+/// header records): a verifier never generates parameters because a file names some `k`.
 pub fn verifier_params(vk: &VkFile, cache: &ParamsCache) -> Result<zkinfer_verifier::VerifierParams> {
     let h = &vk.header;
+    h.check()?;
     Ok(match h.backend {
-        Backend::Ipa => zkinfer_verifier::VerifierParams::Ipa(cache.ipa(h.k)?),
+        Backend::Ipa => zkinfer_verifier::VerifierParams::Ipa(cache.ipa_cached(h.k)?),
         Backend::Kzg => {
             let srs = h.srs.as_ref().ok_or_else(|| zkinfer_verifier::VerifyError::Malformed {
                 what: "verifying key",
                 reason: "a KZG key without its SRS record".into(),
             })?;
-            zkinfer_verifier::VerifierParams::Kzg(cache.kzg_for(srs, h.k)?)
+            zkinfer_verifier::VerifierParams::Kzg(cache.kzg_for_verify(srs, h.k)?)
         }
     })
+}
+
+/// The model identity of the key `setup` made (see `zkinfer_verifier::identity`): what
+/// `zkinfer commit` publishes and `verify --model-hash` checks.
+pub fn identity_of_setup(p: &Prepared, settings: &Settings, setup: &SetupOutput) -> Result<zkinfer_verifier::ModelIdentity> {
+    let commitment = match settings.circuit.visibility.weights {
+        WeightVisibility::Fixed => None,
+        WeightVisibility::Hashed => Some(model_commitment(p, settings)?),
+    };
+    Ok(zkinfer_verifier::model_identity(&setup.vk, commitment.as_deref())?)
 }

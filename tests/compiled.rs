@@ -27,6 +27,7 @@ fn ten_inputs_one_identity_one_key_and_no_setup_after_the_first() {
     let out = d.join("out");
     let model = zoo("mlp.onnx");
     let mut hashes = vec![];
+    let mut identities = vec![];
     let mut vk: Option<Vec<u8>> = None;
     let mut first: Option<Value> = None;
     for i in 0..10 {
@@ -42,12 +43,14 @@ fn ten_inputs_one_identity_one_key_and_no_setup_after_the_first() {
             assert_eq!(r["reused_compiled"], true, "{r}");
         }
         hashes.push(r["model_hash"].as_str().unwrap().to_string());
+        identities.push(r["identity"].as_str().expect("identity").to_string());
         let bytes = std::fs::read(out.join("vk.bin")).unwrap();
         assert_eq!(vk.get_or_insert_with(|| bytes.clone()), &bytes, "proof {i} changed the verifying key");
         first.get_or_insert(r);
     }
     assert!(hashes.iter().all(|h| h == &hashes[0]), "{hashes:?}");
-    let o = zkinfer(&["verify", "--proof", path_str(&out.join("proof.json")), "--model-hash", &hashes[0]]);
+    assert!(identities.iter().all(|h| h == &identities[0]), "{identities:?}");
+    let o = zkinfer(&["verify", "--proof", path_str(&out.join("proof.json")), "--model-hash", &identities[0]]);
     assert!(o.status.success(), "{}", stderr(&o));
 
     // The compiled model in DIR names the same identity; `estimate` gives the circuit setup built.
@@ -66,6 +69,7 @@ fn ten_inputs_one_identity_one_key_and_no_setup_after_the_first() {
         "prove", "--compiled", path_str(&out.join("compiled.json")), "--input", path_str(&digit(&d, 3)), "--out", path_str(&other), "--json",
     ]));
     assert_eq!(r["model_hash"].as_str(), Some(hashes[0].as_str()));
+    assert_eq!(r["identity"].as_str(), Some(identities[0].as_str()));
     assert_eq!(std::fs::read(other.join("vk.bin")).unwrap(), vk.unwrap());
 }
 
@@ -134,7 +138,7 @@ fn a_torch_dynamo_export_with_external_data_proves_and_verifies() {
     assert!(files[1]["path"].as_str().unwrap().ends_with("torch_mlp.onnx.data"));
     let r = json(&zkinfer(&["prove", "--compiled", path_str(&d.join("c")), "--input", path_str(&zoo("input.json")), "--out", path_str(&d.join("p")), "--json"]));
     assert_eq!(r["model_hash"], c["model_hash"]);
-    let o = zkinfer(&["verify", "--proof", path_str(&d.join("p").join("proof.json")), "--model-hash", c["model_hash"].as_str().unwrap()]);
+    let o = zkinfer(&["verify", "--proof", path_str(&d.join("p").join("proof.json")), "--model-hash", r["identity"].as_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 

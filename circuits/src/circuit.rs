@@ -38,6 +38,10 @@ use crate::poseidon::domain;
 use crate::validate::validate;
 use crate::visibility::{TensorVisibility, Visibility, WeightVisibility};
 
+/// The widest dot row `configure` accepts (it allocates `width + 1` advice columns, so a
+/// hostile key header must not choose it freely).
+pub const MAX_WIDTH: usize = 256;
+
 /// The small parameters `configure` depends on; stored next to the verifying key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircuitParams {
@@ -65,11 +69,19 @@ impl Default for CircuitParams {
 impl CircuitParams {
     /// Checks the parameters are supported.
     pub fn check(&self) -> Result<(), CircuitError> {
-        if self.width < MIN_WIDTH {
+        if self.width < MIN_WIDTH || self.width > MAX_WIDTH {
             return Err(CircuitError::BadWidth {
                 width: self.width,
                 min: MIN_WIDTH,
+                max: MAX_WIDTH,
             });
+        }
+        if self.weight_bits > crate::validate::MAX_SHIFT {
+            return Err(CircuitError::BadSettings(format!(
+                "the limb width of packed weights is at most {}, got {}",
+                crate::validate::MAX_SHIFT,
+                self.weight_bits
+            )));
         }
         if self.visibility.weights == WeightVisibility::Hashed
             && !(2..=crate::validate::MAX_SHIFT).contains(&self.weight_bits)

@@ -72,12 +72,28 @@ pub enum Command {
     Verify {
         #[arg(long)]
         proof: PathBuf,
-        /// Verifying key (default: vk.bin beside the proof).
+        /// Verifying key you trust (default: vk.bin beside the proof, which proves nothing
+        /// about the model unless --model-hash is given).
         #[arg(long)]
         vk: Option<PathBuf>,
-        /// Reject unless the proof is for this model hash (hex).
-        #[arg(long)]
+        /// Reject unless the key has this model identity (what `zkinfer commit` prints:
+        /// KEYDIGEST, or COMMITMENT:KEYDIGEST with hashed weights).
+        #[arg(long, visible_alias = "identity")]
         model_hash: Option<String>,
+        /// Accept keys made with the insecure fixed-seed KZG SRS (tests and demos only).
+        #[arg(long)]
+        allow_insecure_srs: bool,
+    },
+    /// Generate (or check the cache has) the parameters for circuit size K: IPA parameters are
+    /// deterministic, the KZG ones here the INSECURE test SRS. `verify` never generates them.
+    Params {
+        #[arg(long)]
+        k: u32,
+        #[arg(long, default_value = "ipa")]
+        backend: Backend,
+        /// Cache directory (default: $ZKINFER_CACHE or ~/.cache/zkinfer).
+        #[arg(long)]
+        cache: Option<PathBuf>,
     },
     /// Print and store (in OUT, default commitment.json) the Poseidon commitment of the model's
     /// weights, as proofs with `--weights hashed` expose it, without revealing the model.
@@ -121,12 +137,16 @@ pub enum Command {
         /// Verifying key (default: vk.bin beside the proof).
         #[arg(long)]
         vk: Option<PathBuf>,
-        /// Creation bytecode, hex (default: Verifier.bin beside the proof).
+        /// Creation bytecode, hex (default: Verifier.bin beside the proof). It must be the
+        /// contract zkinfer generates from the key (checked by regenerating it).
         #[arg(long)]
         verifier: Option<PathBuf>,
-        /// Reject unless the proof is for this model hash (hex).
-        #[arg(long)]
+        /// Reject unless the key has this model identity (what `zkinfer commit` prints).
+        #[arg(long, visible_alias = "identity")]
         model_hash: Option<String>,
+        /// Accept keys made with the insecure fixed-seed KZG SRS (tests and demos only).
+        #[arg(long)]
+        allow_insecure_srs: bool,
     },
 }
 
@@ -169,10 +189,10 @@ pub struct ModelArgs {
     /// lowest estimated proving cost, see `pipeline::auto_width`).
     #[arg(long)]
     pub width: Option<usize>,
-    /// Weights: `fixed` (in the verifying key) or `hashed` (private; their Poseidon commitment
-    /// is a public input, see `zkinfer commit`).
-    #[arg(long, default_value = "fixed")]
-    pub weights: WeightVisibility,
+    /// Weights: `fixed` (in the verifying key; the default) or `hashed` (private; their
+    /// Poseidon commitment is a public input; the default of `commit` and `reveal-check`).
+    #[arg(long)]
+    pub weights: Option<WeightVisibility>,
     /// Input: `public` (its values are public inputs), `hashed` (only its Poseidon hash) or
     /// `private`.
     #[arg(long, default_value = "public")]
@@ -218,7 +238,11 @@ impl ModelArgs {
         s.with_visibility(self.visibility())
     }
     pub fn visibility(&self) -> Visibility {
-        Visibility { input: self.input_visibility, output: self.output_visibility, weights: self.weights }
+        Visibility {
+            input: self.input_visibility,
+            output: self.output_visibility,
+            weights: self.weights.unwrap_or(WeightVisibility::Fixed),
+        }
     }
     /// What `--model` / `--mlp` and the compile options ask for (not for `--compiled`).
     pub fn request(&self) -> anyhow::Result<CompileRequest> {
@@ -294,7 +318,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Estimate(m) => estimate::estimate(&m, cli.json),
         Command::Setup { model, out } => prove::setup(&model, &out, cli.json),
         Command::Prove { model, input, out } => prove::prove(&model, &input, &out, cli.json),
-        Command::Verify { proof, vk, model_hash } => verify::verify(&proof, vk.as_deref(), model_hash.as_deref(), cli.json),
+        Command::Verify { proof, vk, model_hash, allow_insecure_srs } => {
+            verify::verify(&proof, vk.as_deref(), model_hash.as_deref(), allow_insecure_srs, cli.json)
+        }
+        Command::Params { k, backend, cache } => verify::params(k, backend, cache.as_deref(), cli.json),
         Command::Commit { model, out } => commit::commit(&model, &out, cli.json),
         Command::RevealCheck { model, hash } => commit::reveal_check(&model, &hash, cli.json),
         Command::Bench(a) => bench::bench(&a, cli.json),
@@ -304,8 +331,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             evm::create(&dir, vk.as_deref(), srs.as_deref(), cli.json)
         }
-        Command::VerifyEvm { proof, vk, verifier, model_hash } => {
-            evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), cli.json)
+        Command::VerifyEvm { proof, vk, verifier, model_hash, allow_insecure_srs } => {
+            evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), allow_insecure_srs, cli.json)
         }
     }
 }

@@ -55,7 +55,8 @@ pub fn setup(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
     let s = pipeline::setup(&p, &c.settings, out, &m.cache(), false, &mut t, &|msg| bar.step(msg));
     bar.finish();
     let s = s?;
-    report(json, &t, &s, &c, None, false, out)
+    let identity = pipeline::identity_of_setup(&p, &c.settings, &s)?;
+    report(json, &t, &s, &c, &identity.to_string(), None, false, out)
 }
 
 /// Keys for the compiled model `compiled` in `dir` (KZG: with the SRS `srs`), generated unless
@@ -98,14 +99,17 @@ pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Res
     if !json && compiled_reused && s.reused {
         println!("reused      {} and the keys in {} (no compile, no keygen)", zkinfer::compiled::COMPILED_FILE, out.display());
     }
-    report(json, &t, &s, &c, Some(&proof), compiled_reused, out)
+    let identity = pipeline::identity_of_setup(&p, &c.settings, &s)?;
+    report(json, &t, &s, &c, &identity.to_string(), Some(&proof), compiled_reused, out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn report(
     json: bool,
     t: &Timings,
     s: &pipeline::SetupOutput,
     c: &CompiledModel,
+    identity: &str,
     proof: Option<&zkinfer::verifier::ProofFile>,
     compiled_reused: bool,
     out: &Path,
@@ -117,7 +121,7 @@ fn report(
     if json {
         let timings: serde_json::Map<String, serde_json::Value> = t.0.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         let mut v = json!({
-            "model_hash": hash, "k": spec.k, "width": spec.params.width, "rows": spec.rows, "advice_columns": spec.advice_columns,
+            "model_hash": hash, "identity": identity, "k": spec.k, "width": spec.params.width, "rows": spec.rows, "advice_columns": spec.advice_columns,
             "fixed_columns": spec.fixed_columns, "lookups": spec.lookup_arguments,
             "timings_s": timings, "peak_memory_bytes": peak, "dir": out,
             "reused_keys": s.reused, "reused_compiled": compiled_reused, "compiled": out.join(zkinfer::compiled::COMPILED_FILE),
@@ -136,6 +140,7 @@ fn report(
         return Ok(());
     }
     println!("model hash  {hash}");
+    println!("identity    {identity}");
     println!("circuit     k = {}, width {}, {} rows, {} advice / {} fixed columns", spec.k, spec.params.width, spec.rows, spec.advice_columns, spec.fixed_columns);
     for (name, secs) in &t.0 {
         println!("  {name:<10} {secs:>8.3} s");

@@ -1,26 +1,44 @@
-//! `zkinfer verify`.
+//! `zkinfer verify` and `zkinfer params`.
 use std::path::Path;
 use std::time::Instant;
 
 use serde_json::json;
 use zkinfer::pipeline;
+use zkinfer::prover::{Backend, ParamsCache};
+use zkinfer::verifier::VerifyOptions;
 
-pub fn verify(proof: &Path, vk: Option<&Path>, hash: Option<&str>, json: bool) -> anyhow::Result<()> {
+/// What a verification without a trusted identity or key establishes, said plainly.
+pub const UNCHECKED_NOTE: &str = "only internal consistency was checked: the proof verifies with the key beside it, \
+     but nothing ties that key to a model you trust; pass --model-hash ID (from `zkinfer commit`) or --vk KEY you trust";
+
+pub fn verify(proof: &Path, vk: Option<&Path>, hash: Option<&str>, allow_insecure_srs: bool, json: bool) -> anyhow::Result<()> {
     let t = Instant::now();
-    let v = pipeline::verify_files(proof, vk, hash, &zkinfer::prover::ParamsCache::default())?;
+    let opts = VerifyOptions { expected_identity: hash, allow_insecure_srs };
+    let v = pipeline::verify_files(proof, vk, &opts, &ParamsCache::default())?;
     let secs = t.elapsed().as_secs_f64();
+    let trusted = match (v.identity_checked, vk.is_some()) {
+        (true, _) => "identity",
+        (false, true) => "pinned key",
+        (false, false) => "none",
+    };
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&json!({
-                "verified": true, "model_hash": v.model_hash, "output": v.output.values,
+                "verified": true, "identity": v.identity.to_string(), "identity_checked": v.identity_checked,
+                "trusted": trusted, "model_hash": v.model_hash, "output": v.output.values,
                 "output_scale": v.output.scale, "output_dequantized": v.output_values, "verify_s": secs,
                 "visibility": v.visibility, "input_hash": v.input_hash, "output_hash": v.output_hash,
             }))?
         );
     } else {
         let vals: Vec<String> = v.output_values.iter().map(|x| format!("{x:.4}")).collect();
-        println!("verified    proof for model {}", v.model_hash);
+        println!("verified    proof for model identity {}", v.identity);
+        match trusted {
+            "identity" => println!("identity    matches the one you expected"),
+            "pinned key" => println!("key         the one you pinned with --vk"),
+            _ => eprintln!("warning: {UNCHECKED_NOTE}"),
+        }
         match (&v.output_hash, v.visibility.output) {
             (Some(h), _) => println!("output hash {h}"),
             (None, zkinfer::circuits::TensorVisibility::Private) => println!("output      (private)"),
@@ -30,6 +48,33 @@ pub fn verify(proof: &Path, vk: Option<&Path>, hash: Option<&str>, json: bool) -
             println!("input hash  {h}");
         }
         println!("time        {secs:.3} s");
+    }
+    Ok(())
+}
+
+/// `zkinfer params --k K`: generate (or find cached) parameters, explicitly.
+pub fn params(k: u32, backend: Backend, cache: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let cache = match cache {
+        Some(d) => ParamsCache::new(d),
+        None => ParamsCache::default(),
+    };
+    let t = Instant::now();
+    let path = match backend {
+        Backend::Ipa => {
+            cache.ipa(k)?;
+            cache.ipa_path(k)
+        }
+        Backend::Kzg => {
+            super::evm::warn_insecure_srs();
+            cache.kzg_insecure(k)?;
+            cache.kzg_insecure_path(k)
+        }
+    };
+    let secs = t.elapsed().as_secs_f64();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&json!({ "backend": backend, "k": k, "path": path, "seconds": secs }))?);
+    } else {
+        println!("parameters  {backend}, k = {k}: {} ({secs:.2} s)", path.display());
     }
     Ok(())
 }
