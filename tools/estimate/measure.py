@@ -104,9 +104,12 @@ def main():
     ap.add_argument("--set", choices=["fit", "validate", "all"], default="all")
     ap.add_argument("--backends", default="ipa,kzg")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "zkinfer"))
+    ap.add_argument("--only", help="measure only the model with this name (e.g. to repeat one disturbed point)")
     ap.add_argument("--out", default=os.path.join(ROOT, "tools", "estimate", "measurements.json"))
     a = ap.parse_args()
     models = {"fit": FIT, "validate": VALIDATE, "all": FIT + VALIDATE}[a.set]
+    if a.only:
+        models = [m for m in models if m[0] == a.only]
     rows = []
     for backend in a.backends.split(","):
         for name, args, inp in models:
