@@ -13,7 +13,10 @@ use zkinfer_circuits::{
     commit as commitment, ir::CircuitModel, poseidon, CircuitParams, CircuitSpec, ModelCircuit, TensorVisibility,
     Visibility, WeightVisibility,
 };
-use zkinfer_models::{data::Dataset, Graph, QuantConfig, QuantModel};
+use zkinfer_models::{
+    data::{Dataset, DEFAULT_INPUT_RANGE},
+    Graph, QuantConfig, QuantModel,
+};
 use zkinfer_prover::{Backend, Keys, ParamsCache, ProverError, ProverParams};
 use zkinfer_verifier::{ProofFile, PublicTensor, VkFile, VkHeader, FORMAT_VERSION};
 
@@ -32,6 +35,8 @@ pub enum PipelineError {
     Verify(#[from] zkinfer_verifier::VerifyError),
     #[error(transparent)]
     Evm(#[from] zkinfer_verifier::evm::EvmError),
+    #[error(transparent)]
+    Compiled(#[from] crate::compiled::CompiledError),
     #[error("cannot {action} {path}: {reason}")]
     File { action: &'static str, path: PathBuf, reason: String },
     #[error("{0}")]
@@ -85,32 +90,110 @@ pub struct Prepared {
     pub quant: QuantModel,
     pub circuit: Arc<CircuitModel>,
     pub hash: [u8; 32],
-    pub calibration: PathBuf,
+    pub calibration: Calibration,
 }
 
-/// The calibration file: the given one, else `calibration.json` beside the model, else
-/// `fallback` (the input or data set itself); with none of them, a usage error.
-pub fn calibration_path(model: &Path, given: Option<&Path>, fallback: Option<&Path>) -> Result<PathBuf> {
+/// What a model was calibrated on. In JSON a file is its path (a string, as before), the
+/// default an object `{"input_range": [lo, hi], "samples": n}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Calibration {
+    /// Samples from a file in EZKL's format (one list per sample, or a flat concatenation).
+    File(PathBuf),
+    /// No calibration data: [`Dataset::from_range`]'s deterministic samples from a declared
+    /// input range (`--input-range LO,HI`, default [`DEFAULT_INPUT_RANGE`]).
+    Range { input_range: [f32; 2], samples: usize },
+}
+
+// The range is checked finite with lo < hi before use, so equality is an equivalence.
+impl Eq for Calibration {}
+
+impl Calibration {
+    /// The default: [`DEFAULT_INPUT_RANGE`].
+    pub fn default_range() -> Calibration {
+        Calibration::range(DEFAULT_INPUT_RANGE.0, DEFAULT_INPUT_RANGE.1)
+    }
+    pub fn range(lo: f32, hi: f32) -> Calibration {
+        Calibration::Range { input_range: [lo, hi], samples: zkinfer_models::data::RANGE_SAMPLES }
+    }
+    /// Whether this is the default calibration (no calibration data).
+    pub fn is_range(&self) -> bool {
+        matches!(self, Calibration::Range { .. })
+    }
+    /// The calibration samples for a model whose input has `input_len` values.
+    pub fn dataset(&self, input_len: usize) -> Result<Dataset> {
+        Ok(match self {
+            Calibration::File(path) => Dataset::load(path)?,
+            Calibration::Range { input_range: [lo, hi], .. } => Dataset::from_range(input_len, *lo, *hi)?,
+        })
+    }
+}
+
+impl std::fmt::Display for Calibration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Calibration::File(p) => write!(f, "{}", p.display()),
+            Calibration::Range { input_range: [lo, hi], samples } => write!(
+                f,
+                "default, no calibration data: {samples} deterministic inputs in the range [{lo}, {hi}] (--input-range; pass --calibration FILE for real data)"
+            ),
+        }
+    }
+}
+
+/// The calibration to use: the given file, else (without a declared `range`) `calibration.json`
+/// beside the model, else the input range `range` (default [`DEFAULT_INPUT_RANGE`]). Never the
+/// proved input: a model's identity must not depend on what it is proved on.
+pub fn resolve_calibration(model: &Path, given: Option<&Path>, range: Option<(f32, f32)>) -> Calibration {
     if let Some(g) = given {
-        return Ok(g.to_path_buf());
+        return Calibration::File(g.to_path_buf());
+    }
+    if let Some((lo, hi)) = range {
+        return Calibration::range(lo, hi);
     }
     let beside = model.parent().unwrap_or(Path::new(".")).join("calibration.json");
     if beside.is_file() {
-        return Ok(beside);
+        return Calibration::File(beside);
     }
-    fallback.map(Path::to_path_buf).ok_or_else(|| {
-        PipelineError::Usage(format!(
-            "no calibration data: pass --calibration FILE (EZKL format) or put calibration.json beside {}",
-            model.display()
-        ))
-    })
+    Calibration::default_range()
 }
 
-pub fn prepare(model: &Path, calibration: &Path, quant: &QuantConfig) -> Result<Prepared> {
-    let data = Dataset::load(calibration)?;
-    let (graph, qm) = zkinfer_models::load_and_quantize(model, &data, quant)?;
-    let circuit = Arc::new(zkinfer_prover::lower(&qm));
-    Ok(Prepared { hash: qm.hash(), graph, quant: qm, circuit, calibration: calibration.to_path_buf() })
+impl From<&Path> for Calibration {
+    fn from(p: &Path) -> Self {
+        Calibration::File(p.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Calibration {
+    fn from(p: &PathBuf) -> Self {
+        Calibration::File(p.clone())
+    }
+}
+
+impl From<&Calibration> for Calibration {
+    fn from(c: &Calibration) -> Self {
+        c.clone()
+    }
+}
+
+/// Load `model`, calibrate it on `calibration` (a [`Calibration`], or a file's path), quantize
+/// it with `quant` and lower it.
+pub fn prepare(model: &Path, calibration: impl Into<Calibration>, quant: &QuantConfig) -> Result<Prepared> {
+    let graph = zkinfer_models::simplify::simplify(zkinfer_models::load_onnx(model)?)?;
+    prepare_graph(graph, &calibration.into(), quant)
+}
+
+/// [`prepare`] for a graph already loaded.
+pub fn prepare_graph(graph: Graph, calibration: &Calibration, quant: &QuantConfig) -> Result<Prepared> {
+    let data = calibration.dataset(graph.input_shape.iter().product())?;
+    let qm = zkinfer_models::quantize_graph(&graph, &data, quant)?;
+    Ok(prepared_from(graph, qm, calibration.clone()))
+}
+
+/// A [`Prepared`] for an already quantized model (lowered here).
+pub fn prepared_from(graph: Graph, quant: QuantModel, calibration: Calibration) -> Prepared {
+    let circuit = Arc::new(zkinfer_prover::lower(&quant));
+    Prepared { hash: quant.hash(), graph, quant, circuit, calibration }
 }
 
 /// `settings.json`.
@@ -124,7 +207,7 @@ pub struct SettingsFile {
     pub advice_columns: usize,
     pub fixed_columns: usize,
     pub lookups: usize,
-    pub calibration: PathBuf,
+    pub calibration: Calibration,
 }
 
 /// What `setup` produced.
@@ -197,7 +280,7 @@ pub struct CommitmentFile {
     /// The settings the identity depends on; `reveal-check` and `prove` need the same.
     pub settings: Settings,
     pub k: u32,
-    pub calibration: PathBuf,
+    pub calibration: Calibration,
 }
 
 /// The commitment record of `p` under `settings`: generates the keys (in a temporary

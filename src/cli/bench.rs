@@ -7,7 +7,8 @@ use serde_json::json;
 use zkinfer::bench::{self, cost::KindCost, FamilyPoint, ModelBench};
 use zkinfer::models::data::Dataset;
 use zkinfer::models::QuantConfig;
-use zkinfer::pipeline::{self, Settings};
+use zkinfer::compiled::{CompiledModel, Source};
+use zkinfer::pipeline::{self, Calibration, Prepared, Settings};
 use zkinfer::prover::{Backend, ParamsCache};
 use zkinfer::report::peak_memory_bytes;
 
@@ -16,9 +17,13 @@ use super::progress::Progress;
 #[derive(Args, Clone)]
 pub struct BenchArgs {
     /// The ONNX model to break down per kind of layer work.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "compiled")]
     pub model: Option<PathBuf>,
-    /// Calibration samples (default: calibration.json beside the model, else the input).
+    /// A compiled model (DIR/compiled.json from `zkinfer compile`, or DIR) instead of --model.
+    #[arg(long, conflicts_with_all = ["calibration", "bits", "weight_bits", "width"])]
+    pub compiled: Option<PathBuf>,
+    /// Calibration samples (default: calibration.json beside the model, else the default input
+    /// range [-1, 1], as `compile` does; never the input).
     #[arg(long)]
     pub calibration: Option<PathBuf>,
     /// The input to prove (default: input.json beside the model, else the first calibration
@@ -61,7 +66,7 @@ pub struct BenchArgs {
 }
 
 pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
-    if a.model.is_none() && a.family.is_empty() {
+    if a.model.is_none() && a.compiled.is_none() && a.family.is_empty() {
         anyhow::bail!("nothing to measure: pass --model M.onnx and/or --family 64,128,256,512");
     }
     if a.chart.is_some() && a.family.is_empty() {
@@ -77,12 +82,25 @@ pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
     }
     let bar = Progress::new(json);
     let result = (|| {
-        let model = match &a.model {
-            Some(m) => {
+        let model = match (&a.model, &a.compiled) {
+            (Some(m), _) => {
                 bar.step(&format!("measuring {}", m.display()));
-                Some(bench_model(a, m, &settings, &cache)?)
+                let calib = pipeline::resolve_calibration(m, a.calibration.as_deref(), None);
+                let p = pipeline::prepare(m, &calib, &settings.quant)?;
+                let settings = bench::with_width(&settings, a.width, &p)?;
+                Some(bench_model(a, m, &p, &settings, &cache)?)
             }
-            None => None,
+            (None, Some(c)) => {
+                bar.step(&format!("measuring {}", c.display()));
+                let c = CompiledModel::read(c)?;
+                let Source::Onnx { path, .. } = &c.source else {
+                    anyhow::bail!("bench --compiled needs a model compiled from an ONNX file (the MLP family has --family)")
+                };
+                let mut s = c.settings.clone();
+                s.backend = a.backend;
+                Some(bench_model(a, path, &c.prepared()?, &s, &cache)?)
+            }
+            (None, None) => None,
         };
         let family = if a.family.is_empty() {
             vec![]
@@ -120,16 +138,17 @@ pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bench_model(a: &BenchArgs, model: &Path, settings: &Settings, cache: &ParamsCache) -> anyhow::Result<ModelBench> {
+fn bench_model(a: &BenchArgs, model: &Path, p: &Prepared, settings: &Settings, cache: &ParamsCache) -> anyhow::Result<ModelBench> {
     let beside = |name: &str| model.parent().unwrap_or(Path::new(".")).join(name);
-    let calib = pipeline::calibration_path(model, a.calibration.as_deref(), a.input.as_deref())?;
-    let p = pipeline::prepare(model, &calib, &settings.quant)?;
-    let settings = &bench::with_width(settings, a.width, &p)?;
-    let input_path = a.input.clone().or_else(|| Some(beside("input.json")).filter(|p| p.is_file())).unwrap_or(calib);
-    let data = Dataset::load(&input_path)?;
-    data.check_shape(&p.quant.input_shape)?;
+    let input_path = match (&a.input, &p.calibration) {
+        (Some(i), _) => i.clone(),
+        (None, _) if beside("input.json").is_file() => beside("input.json"),
+        (None, Calibration::File(f)) => f.clone(),
+        (None, Calibration::Range { .. }) => anyhow::bail!("no input to prove: pass --input FILE (or put input.json beside the model)"),
+    };
+    let data = Dataset::load(&input_path)?.fit(&p.quant.input_shape)?;
     let input = data.samples.first().ok_or_else(|| anyhow::anyhow!("{}: no sample", input_path.display()))?;
-    Ok(bench::bench_prepared(&model.display().to_string(), &p, settings, cache, input, a.runs)?)
+    Ok(bench::bench_prepared(&model.display().to_string(), p, settings, cache, input, a.runs)?)
 }
 
 fn bench_batches(a: &BenchArgs, settings: &Settings, cache: &ParamsCache, json: bool) -> anyhow::Result<()> {
@@ -137,9 +156,14 @@ fn bench_batches(a: &BenchArgs, settings: &Settings, cache: &ParamsCache, json: 
     let result = (|| {
         let mut points = Vec::new();
         if let Some(model) = &a.model {
-            let calib = pipeline::calibration_path(model, a.calibration.as_deref(), a.input.as_deref())?;
-            let p = pipeline::prepare(model, &calib, &settings.quant)?;
-            let data = Dataset::load(&calib)?;
+            let calib = pipeline::resolve_calibration(model, a.calibration.as_deref(), None);
+            let data_path = match (&a.input, &calib) {
+                (Some(i), _) => i.clone(),
+                (None, Calibration::File(f)) => f.clone(),
+                (None, Calibration::Range { .. }) => anyhow::bail!("no samples to batch: pass --input FILE (N samples)"),
+            };
+            let p = pipeline::prepare(model, calib, &settings.quant)?;
+            let data = Dataset::load(&data_path)?;
             let samples = pipeline::batch_samples(&data, &p.quant.input_shape)?;
             let name = model.display().to_string();
             points.extend(bench::batch::batch_sweep(&name, &p, settings, a.width, &a.batch, &samples, cache, a.runs, &|m| bar.step(m))?);
