@@ -1,28 +1,37 @@
 //! `zkinfer commit` and `zkinfer reveal-check`: publish a model's identity now, the model later.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::json;
-use zkinfer::circuits::{Visibility, WeightVisibility};
-use zkinfer::pipeline::{self, Prepared, Settings};
+use zkinfer::circuits::WeightVisibility;
+use zkinfer::pipeline::{self, Calibration, Prepared, Settings};
 use zkinfer::report::Timings;
 use zkinfer::verifier::ModelIdentity;
 
 use super::ModelArgs;
 
 /// The model quantized with the given settings; `commit` and `reveal-check` default to hashed
-/// weights (the delayed-publication case) unless `--weights fixed` is given.
-fn prepare(m: &ModelArgs) -> anyhow::Result<(Prepared, Settings, PathBuf)> {
-    let vis = Visibility { weights: m.weights.unwrap_or(WeightVisibility::Hashed), ..m.visibility() };
+/// weights (the delayed-publication case) unless `--weights fixed` is given. With `--compiled`,
+/// the compiled model's settings (its weights visibility included) are used as they are.
+fn prepare(m: &ModelArgs) -> anyhow::Result<(Prepared, Settings, Calibration)> {
     let mut args = m.clone();
-    args.weights = Some(vis.weights);
-    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), None)?;
-    let p = pipeline::prepare(&m.model, &calib, &args.settings().quant)?;
-    let settings = args.settings_for(&p)?;
-    Ok((p, settings, calib))
+    if m.compiled.is_none() {
+        args.weights = Some(m.weights.unwrap_or(WeightVisibility::Hashed));
+    }
+    let (c, p) = args.compiled()?;
+    m.check_backend_options(c.settings.backend)?;
+    let calib = p.calibration.clone();
+    Ok((p, c.settings, calib))
+}
+
+/// The model's name for messages.
+fn model_name(m: &ModelArgs) -> String {
+    match (&m.model, &m.compiled) {
+        (Some(p), _) | (None, Some(p)) => p.display().to_string(),
+        (None, None) => format!("MLP {:?}", m.mlp),
+    }
 }
 
 pub fn commit(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
-    m.check_backend_options()?;
     let (p, settings, _) = prepare(m)?;
     let c = pipeline::commit(&p, &settings, &m.cache(), &mut Timings::default())?;
     let text = serde_json::to_string_pretty(&c)?;
@@ -54,7 +63,6 @@ pub fn commit(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
 /// Recompute the revealed model's identity: its weights commitment and the digest of the key
 /// its public architecture produces (keygen from scratch), and compare with `expected`.
 pub fn reveal_check(m: &ModelArgs, expected: &str, json: bool) -> anyhow::Result<()> {
-    m.check_backend_options()?;
     let (p, settings, calib) = prepare(m)?;
     let c = pipeline::commit(&p, &settings, &m.cache(), &mut Timings::default())?;
     let got = ModelIdentity::parse(&c.identity)?;
@@ -73,19 +81,19 @@ pub fn reveal_check(m: &ModelArgs, expected: &str, json: bool) -> anyhow::Result
     if !matches {
         anyhow::bail!(
             "no match: {} ({} weights, bits {}, weight bits {}, width {}, {} backend, calibration {}) has identity {}, not {}",
-            m.model.display(),
+            model_name(m),
             settings.circuit.visibility.weights,
             settings.quant.bits,
             settings.quant.weight_bits,
             settings.circuit.width,
             settings.backend,
-            calib.display(),
+            calib,
             c.identity,
             expected.trim()
         );
     }
     if !json {
-        println!("match       {} has identity {}", m.model.display(), c.identity);
+        println!("match       {} has identity {}", model_name(m), c.identity);
         if commitment_only {
             println!("note        only the weights commitment was compared; pass the full identity COMMITMENT:KEYDIGEST to check the key too");
         } else {

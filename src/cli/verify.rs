@@ -16,6 +16,16 @@ pub fn verify(proof: &Path, vk: Option<&Path>, hash: Option<&str>, allow_insecur
     let opts = VerifyOptions { expected_identity: hash, allow_insecure_srs };
     let v = pipeline::verify_files(proof, vk, &opts, &ParamsCache::default())?;
     let secs = t.elapsed().as_secs_f64();
+    // A batch proof's output holds its N samples one after the other (the key says N).
+    let vk_path = vk.map(Path::to_path_buf).unwrap_or_else(|| proof.parent().unwrap_or(Path::new(".")).join("vk.bin"));
+    let n = std::fs::read(&vk_path)
+        .ok()
+        .and_then(|b| zkinfer::verifier::VkFile::from_bytes(&b).ok())
+        .map_or(1, |k| k.header.circuit.batch.max(1));
+    let per_sample: Vec<Vec<f64>> = match v.output_values.len() / n {
+        0 => vec![],
+        len => v.output_values.chunks(len).map(<[f64]>::to_vec).collect(),
+    };
     let trusted = match (v.identity_checked, vk.is_some()) {
         (true, _) => "identity",
         (false, true) => "pinned key",
@@ -29,6 +39,7 @@ pub fn verify(proof: &Path, vk: Option<&Path>, hash: Option<&str>, allow_insecur
                 "trusted": trusted, "model_hash": v.model_hash, "output": v.output.values,
                 "output_scale": v.output.scale, "output_dequantized": v.output_values, "verify_s": secs,
                 "visibility": v.visibility, "input_hash": v.input_hash, "output_hash": v.output_hash,
+                "batch": n, "outputs_dequantized": per_sample,
             }))?
         );
     } else {
@@ -42,7 +53,14 @@ pub fn verify(proof: &Path, vk: Option<&Path>, hash: Option<&str>, allow_insecur
         match (&v.output_hash, v.visibility.output) {
             (Some(h), _) => println!("output hash {h}"),
             (None, zkinfer::circuits::TensorVisibility::Private) => println!("output      (private)"),
-            _ => println!("output      [{}]", vals.join(", ")),
+            _ if n == 1 => println!("output      [{}]", vals.join(", ")),
+            _ => {
+                println!("outputs     {n} samples");
+                for (b, o) in per_sample.iter().enumerate() {
+                    let vals: Vec<String> = o.iter().map(|x| format!("{x:.4}")).collect();
+                    println!("  [{b}]        [{}]", vals.join(", "));
+                }
+            }
         }
         if let Some(h) = &v.input_hash {
             println!("input hash  {h}");

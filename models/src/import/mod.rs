@@ -20,14 +20,52 @@ use tract_onnx::tract_hir::internal::DimLike;
 use crate::error::{ModelError, Result, UnsupportedNode};
 use crate::graph::Graph;
 
-/// Load an ONNX file into a [`Graph`] with concrete shapes (a symbolic batch dimension
-/// becomes 1).
-pub fn load_onnx(path: &Path) -> Result<Graph> {
+/// The decoded protobuf of an ONNX file (weights stored in external data files not read yet).
+fn read_proto(path: &Path) -> Result<tract_onnx::pb::ModelProto> {
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.into(), source })?;
+    tract_onnx::onnx()
+        .proto_model_for_read(&mut bytes.as_slice())
+        .map_err(|e| ModelError::InvalidOnnx { path: path.into(), reason: anyhow_like::E::root(&e).0 })
+}
+
+/// The files an ONNX model consists of: the model itself, then every external data file its
+/// initializers name (`model.onnx.data` for PyTorch's exporter), each once, in order of first
+/// use. Paths are relative to the model's directory, as ONNX defines them.
+pub fn onnx_files(path: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let proto = read_proto(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut files = vec![path.to_path_buf()];
+    let graph_tensors = proto.graph.iter().flat_map(|g| g.initializer.iter());
+    for t in graph_tensors {
+        if let Some(loc) = t.external_data.iter().find(|e| e.key == "location") {
+            let f = dir.join(&loc.value);
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Load an ONNX file into a [`Graph`] with concrete shapes (a symbolic batch dimension
+/// becomes 1). Weights in external data files (PyTorch's `dynamo=True` exporter writes
+/// `model.onnx.data`) are read from the model's directory.
+pub fn load_onnx(path: &Path) -> Result<Graph> {
     let invalid = |e: anyhow_like::E| ModelError::InvalidOnnx { path: path.into(), reason: e.0 };
-    let mut model = tract_onnx::onnx()
-        .model_for_read(&mut bytes.as_slice())
-        .map_err(|e| invalid(anyhow_like::E::root(&e)))?;
+    let proto = read_proto(path)?;
+    // tract resolves external data relative to this directory (and refuses paths outside it).
+    let dir = match path.parent().map(|d| d.to_str()) {
+        Some(Some("")) | None => Some("."),
+        Some(d) => d,
+    };
+    let parsed = tract_onnx::onnx().parse(&proto, dir).map_err(|e| invalid(anyhow_like::E::root(&e)))?;
+    if !parsed.unresolved_inputs.is_empty() {
+        return Err(ModelError::InvalidOnnx {
+            path: path.into(),
+            reason: format!("unresolved inputs {:?}", parsed.unresolved_inputs),
+        });
+    }
+    let mut model = parsed.model;
 
     let unknown: Vec<UnsupportedNode> = model
         .nodes()
