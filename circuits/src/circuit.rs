@@ -33,7 +33,7 @@ use crate::eval::{act_range, eval, Witness};
 pub use crate::field::{hash_to_field, to_field};
 use crate::hashing::table_plan;
 use crate::ir::CircuitModel;
-use crate::layout::{layout, ModelConfig, MIN_WIDTH};
+use crate::layout::{layout, ModelConfig, MAX_WIDTH, MIN_WIDTH};
 use crate::poseidon::domain;
 use crate::validate::validate;
 use crate::visibility::{TensorVisibility, Visibility, WeightVisibility};
@@ -65,10 +65,11 @@ impl Default for CircuitParams {
 impl CircuitParams {
     /// Checks the parameters are supported.
     pub fn check(&self) -> Result<(), CircuitError> {
-        if self.width < MIN_WIDTH {
+        if !(MIN_WIDTH..=MAX_WIDTH).contains(&self.width) {
             return Err(CircuitError::BadWidth {
                 width: self.width,
                 min: MIN_WIDTH,
+                max: MAX_WIDTH,
             });
         }
         if self.visibility.weights == WeightVisibility::Hashed

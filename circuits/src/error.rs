@@ -68,8 +68,8 @@ pub enum CircuitError {
     #[error("the model has no layers")]
     NoLayers,
     /// The dot-product width is unsupported.
-    #[error("width {width} is not supported (minimum {min})")]
-    BadWidth { width: usize, min: usize },
+    #[error("width {width} is not supported (allowed {min}..={max})")]
+    BadWidth { width: usize, min: usize, max: usize },
     /// The model needs more rows than the largest supported circuit.
     #[error("the circuit needs {rows} rows, more than 2^{max_k} allows")]
     TooLarge { rows: usize, max_k: u32 },

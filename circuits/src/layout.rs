@@ -50,6 +50,11 @@ use crate::visibility::{TensorVisibility, WeightVisibility};
 
 /// Smallest supported dot-product width (requant rows need four advice cells).
 pub const MIN_WIDTH: usize = 3;
+/// Largest supported dot-product width. `configure` allocates columns and gate terms in
+/// proportion to the width, and a verifier takes it from an untrusted key header: without a
+/// bound, `width = 2^40` aborts on allocation (issue 10, finding 5; the `vk_bin` fuzz target). 1024 is 32
+/// times the widest automatic choice.
+pub const MAX_WIDTH: usize = 1024;
 
 /// All columns and chip configs of the model circuit.
 #[derive(Clone, Debug)]

@@ -99,11 +99,20 @@ pub struct VkHeader {
 impl VkHeader {
     /// Length of the public instance: 1 (model hash) + the input part + the output part, each
     /// all values (`public`), one hash (`hashed`) or nothing (`private`).
+    /// Saturates at `usize::MAX` for shapes whose element count overflows (an untrusted
+    /// header may hold any shape).
     pub fn instance_len(&self) -> usize {
         let v = self.circuit.visibility;
-        1 + v.input.instance_len(self.input_shape.iter().product())
-            + v.output.instance_len(self.output_shape.iter().product())
+        let len = |shape: &[usize]| element_count(shape).unwrap_or(usize::MAX);
+        1usize
+            .saturating_add(v.input.instance_len(len(&self.input_shape)))
+            .saturating_add(v.output.instance_len(len(&self.output_shape)))
     }
+}
+
+/// Number of elements of a tensor of `shape`, `None` when it overflows `usize`.
+pub fn element_count(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }
 
 /// The KZG structured reference string (SRS) behind a verifying key. Verification needs the
@@ -160,5 +169,49 @@ impl VkFile {
             return Err(VerifyError::Version { what: "verifying key", got: header.format, expected: FORMAT_VERSION });
         }
         Ok(VkFile { header, key: key.to_vec() })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn header(input_shape: Vec<usize>, output_shape: Vec<usize>) -> VkHeader {
+        VkHeader {
+            format: FORMAT_VERSION,
+            backend: Backend::Ipa,
+            k: 9,
+            model_hash: "00".repeat(32),
+            circuit: CircuitParams { width: 4, ..Default::default() },
+            bits: 6,
+            input_shape,
+            input_scale: 4,
+            output_shape,
+            output_scale: 3,
+            srs: None,
+        }
+    }
+
+    /// Found by the `vk_bin` fuzz target: a header shape whose element count overflows
+    /// panicked (debug) or wrapped (release) in `instance_len`.
+    #[test]
+    fn overflowing_shapes_saturate() {
+        assert_eq!(element_count(&[usize::MAX, 2]), None);
+        assert_eq!(element_count(&[1, 6]), Some(6));
+        assert_eq!(element_count(&[]), Some(1));
+        assert_eq!(header(vec![usize::MAX, 2], vec![1, 4]).instance_len(), usize::MAX);
+        assert_eq!(header(vec![1, 6], vec![1 << 63, 1 << 63]).instance_len(), usize::MAX);
+        assert_eq!(header(vec![1, 6], vec![1, 4]).instance_len(), 11);
+    }
+
+    #[test]
+    fn vk_file_round_trips_and_rejects_truncation() {
+        let vk = VkFile { header: header(vec![1, 6], vec![1, 4]), key: vec![1, 9, 0, 0, 0] };
+        let bytes = vk.to_bytes();
+        assert_eq!(VkFile::from_bytes(&bytes).unwrap(), vk);
+        for cut in [0, 7, 8, 11, 12, bytes.len() - vk.key.len() - 1] {
+            assert!(matches!(VkFile::from_bytes(&bytes[..cut]), Err(VerifyError::Malformed { .. })), "{cut}");
+        }
     }
 }

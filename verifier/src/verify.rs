@@ -71,7 +71,9 @@ pub struct VerifiedOutput {
 }
 
 fn check_tensor(what: &'static str, t: &PublicTensor, shape: &[usize], scale: i32, bits: u32) -> Result<(), VerifyError> {
-    let expected: usize = shape.iter().product();
+    // The shape comes from the untrusted key header: its product may overflow.
+    let expected = crate::artifact::element_count(shape)
+        .ok_or_else(|| VerifyError::Malformed { what, reason: format!("shape {shape:?} has too many elements") })?;
     if t.values.len() != expected || t.shape != shape {
         return Err(VerifyError::Length { what, got: t.values.len(), expected });
     }
@@ -98,6 +100,11 @@ fn tensor_part(
     scale: i32,
     bits: u32,
 ) -> Result<Vec<Fr>, VerifyError> {
+    // A hash field is reported as verified, so it may appear only where the proof checks it
+    // (issue 10, finding 4; the `verify` fuzz target's oracle).
+    if vis != TensorVisibility::Hashed && hash.is_some() {
+        return Err(VerifyError::Malformed { what, reason: format!("a hash field for a {vis} tensor (only hashed tensors have one)") });
+    }
     if vis == TensorVisibility::Public {
         check_tensor(what, t, shape, scale, bits)?;
         return Ok(t.values.iter().map(|&v| to_field::<Fr>(v)).collect());
@@ -265,4 +272,63 @@ pub fn verify(
         input_hash: proof.input_hash.clone(),
         output_hash: proof.output_hash.clone(),
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::artifact::{VkHeader, FORMAT_VERSION};
+    use zkinfer_circuits::CircuitParams;
+
+    /// Found while writing the fuzz targets (`verify`, `vk_bin`): a key header whose input
+    /// shape has an overflowing element count made `check_tensor` panic (debug) or wrap
+    /// (release). It is a typed error now.
+    #[test]
+    fn an_overflowing_header_shape_is_malformed() {
+        let hash = "ab".repeat(32);
+        let header = VkHeader {
+            format: FORMAT_VERSION,
+            backend: Backend::Ipa,
+            k: 9,
+            model_hash: hash.clone(),
+            circuit: CircuitParams { width: 4, ..Default::default() },
+            bits: 6,
+            input_shape: vec![usize::MAX, 2],
+            input_scale: 4,
+            output_shape: vec![1, 1],
+            output_scale: 3,
+            srs: None,
+        };
+        let vk = VkFile { header, key: vec![1, 9, 0, 0, 0] };
+        let tensor = |shape: Vec<usize>, scale| PublicTensor { shape, scale, values: vec![0] };
+        let proof = ProofFile {
+            format: FORMAT_VERSION,
+            backend: Backend::Ipa,
+            k: 9,
+            model_hash: hash,
+            input: tensor(vec![usize::MAX, 2], 4),
+            output: tensor(vec![1, 1], 3),
+            visibility: Default::default(),
+            input_hash: None,
+            output_hash: None,
+            proof: String::new(),
+        };
+        let e = public_instances(&vk, &proof, None).unwrap_err();
+        assert!(matches!(&e, VerifyError::Malformed { what: "input", reason } if reason.contains("too many elements")), "{e}");
+    }
+
+    /// Issue 10, finding 4, and the `verify` fuzz target's oracle: a hash field beside a public
+    /// or private tensor was reported as verified without being checked.
+    #[test]
+    fn hash_fields_of_unhashed_tensors_are_refused() {
+        let t = PublicTensor { shape: vec![1, 2], scale: 3, values: vec![1, 2] };
+        let bogus = "00".repeat(32);
+        for vis in [TensorVisibility::Public, TensorVisibility::Private] {
+            let t = if vis == TensorVisibility::Private { PublicTensor { values: vec![], ..t.clone() } } else { t.clone() };
+            let e = tensor_part("output", vis, &t, Some(&bogus), &[1, 2], 3, 6).unwrap_err();
+            assert!(matches!(&e, VerifyError::Malformed { what: "output", reason } if reason.contains("hash field")), "{e}");
+            assert!(tensor_part("output", vis, &t, None, &[1, 2], 3, 6).is_ok());
+        }
+    }
 }
