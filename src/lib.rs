@@ -6,6 +6,8 @@ pub use zkinfer_prover as prover;
 pub use zkinfer_verifier as verifier;
 
 pub mod bench;
+pub mod compiled;
+pub mod estimate;
 pub mod evm;
 pub mod pipeline;
 pub mod report;

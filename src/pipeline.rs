@@ -13,7 +13,10 @@ use zkinfer_circuits::{
     commit as commitment, ir::CircuitModel, poseidon, CircuitParams, CircuitSpec, ModelCircuit, TensorVisibility,
     Visibility, WeightVisibility,
 };
-use zkinfer_models::{data::Dataset, Graph, QuantConfig, QuantModel};
+use zkinfer_models::{
+    data::{Dataset, DEFAULT_INPUT_RANGE},
+    Graph, QuantConfig, QuantModel,
+};
 use zkinfer_prover::{Backend, Keys, ParamsCache, ProverError, ProverParams};
 use zkinfer_verifier::{ProofFile, PublicTensor, VkFile, VkHeader, FORMAT_VERSION};
 
@@ -32,6 +35,8 @@ pub enum PipelineError {
     Verify(#[from] zkinfer_verifier::VerifyError),
     #[error(transparent)]
     Evm(#[from] zkinfer_verifier::evm::EvmError),
+    #[error(transparent)]
+    Compiled(#[from] crate::compiled::CompiledError),
     #[error("cannot {action} {path}: {reason}")]
     File { action: &'static str, path: PathBuf, reason: String },
     #[error("{0}")]
@@ -85,32 +90,110 @@ pub struct Prepared {
     pub quant: QuantModel,
     pub circuit: Arc<CircuitModel>,
     pub hash: [u8; 32],
-    pub calibration: PathBuf,
+    pub calibration: Calibration,
 }
 
-/// The calibration file: the given one, else `calibration.json` beside the model, else
-/// `fallback` (the input or data set itself); with none of them, a usage error.
-pub fn calibration_path(model: &Path, given: Option<&Path>, fallback: Option<&Path>) -> Result<PathBuf> {
+/// What a model was calibrated on. In JSON a file is its path (a string, as before), the
+/// default an object `{"input_range": [lo, hi], "samples": n}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Calibration {
+    /// Samples from a file in EZKL's format (one list per sample, or a flat concatenation).
+    File(PathBuf),
+    /// No calibration data: [`Dataset::from_range`]'s deterministic samples from a declared
+    /// input range (`--input-range LO,HI`, default [`DEFAULT_INPUT_RANGE`]).
+    Range { input_range: [f32; 2], samples: usize },
+}
+
+// The range is checked finite with lo < hi before use, so equality is an equivalence.
+impl Eq for Calibration {}
+
+impl Calibration {
+    /// The default: [`DEFAULT_INPUT_RANGE`].
+    pub fn default_range() -> Calibration {
+        Calibration::range(DEFAULT_INPUT_RANGE.0, DEFAULT_INPUT_RANGE.1)
+    }
+    pub fn range(lo: f32, hi: f32) -> Calibration {
+        Calibration::Range { input_range: [lo, hi], samples: zkinfer_models::data::RANGE_SAMPLES }
+    }
+    /// Whether this is the default calibration (no calibration data).
+    pub fn is_range(&self) -> bool {
+        matches!(self, Calibration::Range { .. })
+    }
+    /// The calibration samples for a model whose input has `input_len` values.
+    pub fn dataset(&self, input_len: usize) -> Result<Dataset> {
+        Ok(match self {
+            Calibration::File(path) => Dataset::load(path)?,
+            Calibration::Range { input_range: [lo, hi], .. } => Dataset::from_range(input_len, *lo, *hi)?,
+        })
+    }
+}
+
+impl std::fmt::Display for Calibration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Calibration::File(p) => write!(f, "{}", p.display()),
+            Calibration::Range { input_range: [lo, hi], samples } => write!(
+                f,
+                "default, no calibration data: {samples} deterministic inputs in the range [{lo}, {hi}] (--input-range; pass --calibration FILE for real data)"
+            ),
+        }
+    }
+}
+
+/// The calibration to use: the given file, else (without a declared `range`) `calibration.json`
+/// beside the model, else the input range `range` (default [`DEFAULT_INPUT_RANGE`]). Never the
+/// proved input: a model's identity must not depend on what it is proved on.
+pub fn resolve_calibration(model: &Path, given: Option<&Path>, range: Option<(f32, f32)>) -> Calibration {
     if let Some(g) = given {
-        return Ok(g.to_path_buf());
+        return Calibration::File(g.to_path_buf());
+    }
+    if let Some((lo, hi)) = range {
+        return Calibration::range(lo, hi);
     }
     let beside = model.parent().unwrap_or(Path::new(".")).join("calibration.json");
     if beside.is_file() {
-        return Ok(beside);
+        return Calibration::File(beside);
     }
-    fallback.map(Path::to_path_buf).ok_or_else(|| {
-        PipelineError::Usage(format!(
-            "no calibration data: pass --calibration FILE (EZKL format) or put calibration.json beside {}",
-            model.display()
-        ))
-    })
+    Calibration::default_range()
 }
 
-pub fn prepare(model: &Path, calibration: &Path, quant: &QuantConfig) -> Result<Prepared> {
-    let data = Dataset::load(calibration)?;
-    let (graph, qm) = zkinfer_models::load_and_quantize(model, &data, quant)?;
-    let circuit = Arc::new(zkinfer_prover::lower(&qm));
-    Ok(Prepared { hash: qm.hash(), graph, quant: qm, circuit, calibration: calibration.to_path_buf() })
+impl From<&Path> for Calibration {
+    fn from(p: &Path) -> Self {
+        Calibration::File(p.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Calibration {
+    fn from(p: &PathBuf) -> Self {
+        Calibration::File(p.clone())
+    }
+}
+
+impl From<&Calibration> for Calibration {
+    fn from(c: &Calibration) -> Self {
+        c.clone()
+    }
+}
+
+/// Load `model`, calibrate it on `calibration` (a [`Calibration`], or a file's path), quantize
+/// it with `quant` and lower it.
+pub fn prepare(model: &Path, calibration: impl Into<Calibration>, quant: &QuantConfig) -> Result<Prepared> {
+    let graph = zkinfer_models::simplify::simplify(zkinfer_models::load_onnx(model)?)?;
+    prepare_graph(graph, &calibration.into(), quant)
+}
+
+/// [`prepare`] for a graph already loaded.
+pub fn prepare_graph(graph: Graph, calibration: &Calibration, quant: &QuantConfig) -> Result<Prepared> {
+    let data = calibration.dataset(graph.input_shape.iter().product())?;
+    let qm = zkinfer_models::quantize_graph(&graph, &data, quant)?;
+    Ok(prepared_from(graph, qm, calibration.clone()))
+}
+
+/// A [`Prepared`] for an already quantized model (lowered here).
+pub fn prepared_from(graph: Graph, quant: QuantModel, calibration: Calibration) -> Prepared {
+    let circuit = Arc::new(zkinfer_prover::lower(&quant));
+    Prepared { hash: quant.hash(), graph, quant, circuit, calibration }
 }
 
 /// `settings.json`.
@@ -124,7 +207,7 @@ pub struct SettingsFile {
     pub advice_columns: usize,
     pub fixed_columns: usize,
     pub lookups: usize,
-    pub calibration: PathBuf,
+    pub calibration: Calibration,
 }
 
 /// What `setup` produced.
@@ -185,23 +268,41 @@ pub fn architecture_digest(p: &Prepared, settings: &Settings) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentFile {
     pub format: u32,
-    /// The Poseidon model commitment (64 hex digits).
+    /// The model identity (see `zkinfer_verifier::identity`): the key digest with fixed
+    /// weights, `COMMITMENT:KEYDIGEST` with hashed weights. What `verify --model-hash` takes.
+    pub identity: String,
+    /// Hashed weights: the Poseidon weights commitment (64 hex digits); fixed weights: the
+    /// SHA-256 of the quantized model.
     pub model_hash: String,
     /// SHA-256 of the architecture the weights are used in (public anyway: the verifying key
     /// has the same structure).
     pub architecture: String,
-    /// The quantization settings the commitment was computed with; `reveal-check` needs the same.
-    pub quant: QuantConfig,
-    pub calibration: PathBuf,
+    /// The settings the identity depends on; `reveal-check` and `prove` need the same.
+    pub settings: Settings,
+    pub k: u32,
+    pub calibration: Calibration,
 }
 
-/// The commitment record of `p`.
-pub fn commit(p: &Prepared, settings: &Settings) -> Result<CommitmentFile> {
+/// The commitment record of `p` under `settings`: generates the keys (in a temporary
+/// directory; keygen is deterministic, so `prove` with the same settings makes the same key)
+/// to derive the identity from them.
+pub fn commit(p: &Prepared, settings: &Settings, cache: &ParamsCache, t: &mut Timings) -> Result<CommitmentFile> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("zkinfer-commit-{}-{nanos}", std::process::id()));
+    let out = setup(p, settings, &dir, cache, false, t, &|_| {});
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out?;
+    let identity = identity_of_setup(p, settings, &out)?;
     Ok(CommitmentFile {
         format: FORMAT_VERSION,
-        model_hash: model_commitment(p, settings)?,
+        identity: identity.to_string(),
+        model_hash: match settings.circuit.visibility.weights {
+            WeightVisibility::Fixed => hex::encode(p.hash),
+            WeightVisibility::Hashed => model_commitment(p, settings)?,
+        },
         architecture: architecture_digest(p, settings),
-        quant: settings.quant.clone(),
+        settings: settings.clone(),
+        k: out.spec.k,
         calibration: p.calibration.clone(),
     })
 }
@@ -212,7 +313,31 @@ pub fn same_hash(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
+/// The public shape of a tensor of shape `shape` in a batch of `n`: `shape` itself for one
+/// inference (so single-inference files are unchanged), `[n, shape..]` for a batch.
+pub fn batch_shape(shape: &[usize], n: usize) -> Vec<usize> {
+    match n {
+        1 => shape.to_vec(),
+        n => std::iter::once(n).chain(shape.iter().copied()).collect(),
+    }
+}
+
+/// The samples of an input file for a model with input shape `shape`: one list per sample,
+/// or EZKL's flat layout (one list of `N × size` values) split into `N` samples. A sample of
+/// any other length is one error naming it and the expected count.
+pub fn batch_samples(data: &Dataset, shape: &[usize]) -> Result<Vec<Vec<f32>>> {
+    let size: usize = shape.iter().product();
+    if let [flat] = data.samples.as_slice() {
+        if size > 0 && flat.len() > size && flat.len() % size == 0 {
+            return Ok(flat.chunks(size).map(<[f32]>::to_vec).collect());
+        }
+    }
+    data.check_shape(shape)?;
+    Ok(data.samples.clone())
+}
+
 fn vk_header(p: &Prepared, settings: &Settings, k: u32) -> VkHeader {
+    let n = settings.circuit.batch;
     VkHeader {
         format: FORMAT_VERSION,
         backend: settings.backend,
@@ -223,9 +348,9 @@ fn vk_header(p: &Prepared, settings: &Settings, k: u32) -> VkHeader {
         },
         circuit: settings.circuit,
         bits: p.quant.config.bits,
-        input_shape: p.quant.input_shape.clone(),
+        input_shape: batch_shape(&p.quant.input_shape, n),
         input_scale: p.quant.input_scale,
-        output_shape: p.quant.output_shape().to_vec(),
+        output_shape: batch_shape(p.quant.output_shape(), n),
         output_scale: p.quant.output_scale(),
         srs: None,
     }
@@ -313,9 +438,37 @@ pub fn prove(
     t: &mut Timings,
     progress: &dyn Fn(&str),
 ) -> Result<ProofFile> {
-    let q_input = p.quant.quantize_input(input)?;
-    let trace = t.time("witness", || p.quant.forward(&q_input))?;
-    let reference = trace.output().iter().copied().collect::<Vec<i64>>();
+    prove_batch(p, settings, setup, &[input.to_vec()], dir, t, progress)
+}
+
+/// [`prove`] for a batch: `inputs.len()` must be the compiled batch size
+/// (`settings.circuit.batch`); the proof's input and output hold the samples one after the
+/// other, with shapes `[N, ..]` (see [`batch_shape`]).
+pub fn prove_batch(
+    p: &Prepared,
+    settings: &Settings,
+    setup: &SetupOutput,
+    inputs: &[Vec<f32>],
+    dir: &Path,
+    t: &mut Timings,
+    progress: &dyn Fn(&str),
+) -> Result<ProofFile> {
+    let n = settings.circuit.batch;
+    if inputs.len() != n {
+        return Err(PipelineError::Usage(format!(
+            "{} input samples for a circuit compiled for a batch of {n}",
+            inputs.len()
+        )));
+    }
+    let q_inputs = inputs.iter().map(|x| p.quant.quantize_input(x)).collect::<std::result::Result<Vec<_>, _>>()?;
+    let reference = t.time("witness", || {
+        q_inputs
+            .iter()
+            .map(|q| p.quant.forward(q).map(|tr| tr.output().iter().copied().collect::<Vec<i64>>()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+    })?;
+    let reference: Vec<i64> = reference.concat();
+    let q_input: Vec<i64> = q_inputs.concat();
     let circuit = ModelCircuit::new(p.circuit.clone(), settings.circuit, p.hash, Some(q_input.clone()))?;
     // The public instance: the commitments in the proof file are exactly its values.
     let instance: Vec<Fr> = circuit.instances().unwrap_or_default();
@@ -336,9 +489,13 @@ pub fn prove(
             WeightVisibility::Fixed => hex::encode(p.hash),
             WeightVisibility::Hashed => hex_at(0).unwrap_or_default(),
         },
-        input: PublicTensor { shape: p.quant.input_shape.clone(), scale: p.quant.input_scale, values: shown(vis.input, q_input) },
+        input: PublicTensor {
+            shape: batch_shape(&p.quant.input_shape, n),
+            scale: p.quant.input_scale,
+            values: shown(vis.input, q_input),
+        },
         output: PublicTensor {
-            shape: p.quant.output_shape().to_vec(),
+            shape: batch_shape(p.quant.output_shape(), n),
             scale: p.quant.output_scale(),
             values: shown(vis.output, proved.output),
         },
@@ -352,42 +509,81 @@ pub fn prove(
     Ok(proof)
 }
 
-/// Read a proof file and its verifying key (`vk` or `vk.bin` beside the proof) and verify.
+/// Reads at most `limit` bytes of `path` (a file a verifier is handed may be hostile).
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(file_err("read", path))?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes).map_err(file_err("read", path))?;
+    if bytes.len() as u64 > limit {
+        return Err(PipelineError::File { action: "read", path: path.to_path_buf(), reason: format!("larger than {limit} bytes") });
+    }
+    Ok(bytes)
+}
+
+/// Reads and parses a proof file (bounded).
+pub fn read_proof_file(path: &Path) -> Result<ProofFile> {
+    let bytes = read_bounded(path, zkinfer_verifier::artifact::MAX_PROOF_FILE)?;
+    let text = String::from_utf8(bytes).map_err(|e| PipelineError::File { action: "read", path: path.to_path_buf(), reason: e.to_string() })?;
+    Ok(ProofFile::from_json(&text)?)
+}
+
+/// Reads and parses a verifying key (bounded), and checks its header's bounds before anything
+/// else is done with it.
+pub fn read_vk_file(path: &Path) -> Result<VkFile> {
+    let bytes = read_bounded(path, zkinfer_verifier::artifact::MAX_VK_FILE)?;
+    let vk = VkFile::from_bytes(&bytes)?;
+    vk.header.check()?;
+    Ok(vk)
+}
+
+/// The verifying key for a proof: `vk_path`, else `vk.bin` beside the proof.
+pub fn vk_path_for(proof_path: &Path, vk_path: Option<&Path>) -> PathBuf {
+    match vk_path {
+        Some(v) => v.to_path_buf(),
+        None => proof_path.parent().unwrap_or(Path::new(".")).join("vk.bin"),
+    }
+}
+
+/// Read a proof file and its verifying key (`vk` or `vk.bin` beside the proof) and verify
+/// under `opts`. Parameters come from the cache only: nothing is generated on this path.
 pub fn verify_files(
     proof_path: &Path,
     vk_path: Option<&Path>,
-    expected_hash: Option<&str>,
+    opts: &zkinfer_verifier::VerifyOptions<'_>,
     cache: &ParamsCache,
 ) -> Result<zkinfer_verifier::VerifiedOutput> {
-    let text = std::fs::read_to_string(proof_path).map_err(file_err("read", proof_path))?;
-    let proof = ProofFile::from_json(&text)?;
-    let vk_path = match vk_path {
-        Some(v) => v.to_path_buf(),
-        None => proof_path.parent().unwrap_or(Path::new(".")).join("vk.bin"),
-    };
-    let vk_bytes = std::fs::read(&vk_path).map_err(file_err("read", &vk_path))?;
-    let vk = VkFile::from_bytes(&vk_bytes)?;
-    if vk.header.k > zkinfer_verifier::verify::MAX_K {
-        return Err(zkinfer_verifier::VerifyError::Malformed { what: "verifying key", reason: format!("k = {}", vk.header.k) }.into());
-    }
-    if proof.backend != vk.header.backend {
-        return Err(zkinfer_verifier::VerifyError::BackendMismatch { proof: proof.backend, vk: vk.header.backend }.into());
-    }
+    let proof = read_proof_file(proof_path)?;
+    let vk = read_vk_file(&vk_path_for(proof_path, vk_path))?;
+    // The cheap checks first, so that a bad file is refused before any parameters are read.
+    zkinfer_verifier::public_instances(&vk, &proof)?;
     let params = verifier_params(&vk, cache)?;
-    Ok(zkinfer_verifier::verify(&params, &vk, &proof, expected_hash)?)
+    Ok(zkinfer_verifier::verify_with(&params, &vk, &proof, opts)?)
 }
 
-/// The parameters `vk` was made with: IPA by `k`, KZG by the SRS its header records.
+/// The parameters `vk` was made with, from the cache only (IPA by `k`, KZG by the SRS its
+/// header records): a verifier never generates parameters because a file names some `k`.
 pub fn verifier_params(vk: &VkFile, cache: &ParamsCache) -> Result<zkinfer_verifier::VerifierParams> {
     let h = &vk.header;
+    h.check()?;
     Ok(match h.backend {
-        Backend::Ipa => zkinfer_verifier::VerifierParams::Ipa(cache.ipa(h.k)?),
+        Backend::Ipa => zkinfer_verifier::VerifierParams::Ipa(cache.ipa_cached(h.k)?),
         Backend::Kzg => {
             let srs = h.srs.as_ref().ok_or_else(|| zkinfer_verifier::VerifyError::Malformed {
                 what: "verifying key",
                 reason: "a KZG key without its SRS record".into(),
             })?;
-            zkinfer_verifier::VerifierParams::Kzg(cache.kzg_for(srs, h.k)?)
+            zkinfer_verifier::VerifierParams::Kzg(cache.kzg_for_verify(srs, h.k)?)
         }
     })
+}
+
+/// The model identity of the key `setup` made (see `zkinfer_verifier::identity`): what
+/// `zkinfer commit` publishes and `verify --model-hash` checks.
+pub fn identity_of_setup(p: &Prepared, settings: &Settings, setup: &SetupOutput) -> Result<zkinfer_verifier::ModelIdentity> {
+    let commitment = match settings.circuit.visibility.weights {
+        WeightVisibility::Fixed => None,
+        WeightVisibility::Hashed => Some(model_commitment(p, settings)?),
+    };
+    Ok(zkinfer_verifier::model_identity(&setup.vk, commitment.as_deref())?)
 }

@@ -11,11 +11,11 @@ fn prove_then_verify_mlp_from_the_cli() {
     let o = zkinfer(&["prove", "--model", path_str(&zoo("mlp.onnx")), "--input", path_str(&zoo("input.json")), "--out", dir, "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json report");
-    for key in ["k", "rows", "proof_bytes", "peak_memory_bytes", "model_hash"] {
+    for key in ["k", "rows", "proof_bytes", "peak_memory_bytes", "model_hash", "identity"] {
         assert!(!report[key].is_null(), "missing {key}: {report}");
     }
     assert!(report["timings_s"]["prove"].as_f64().is_some());
-    let hash = report["model_hash"].as_str().unwrap().to_string();
+    let identity = report["identity"].as_str().unwrap().to_string();
     for f in ["proof.json", "vk.bin", "pk.bin", "settings.json"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
@@ -23,14 +23,24 @@ fn prove_then_verify_mlp_from_the_cli() {
     let proof = out.join("proof.json");
     let o = zkinfer(&["verify", "--proof", path_str(&proof)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = zkinfer(&["verify", "--proof", path_str(&proof), "--model-hash", &hash, "--json"]);
+    assert!(stdout(&o).contains(&identity), "verify prints the identity it checked: {}", stdout(&o));
+    assert!(stderr(&o).contains("only internal consistency was checked"), "{}", stderr(&o));
+    let o = zkinfer(&["verify", "--proof", path_str(&proof), "--model-hash", &identity, "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["verified"], true);
+    assert_eq!(v["identity"], identity.as_str());
+    assert_eq!(v["identity_checked"], true);
     assert_eq!(v["output"], report["output"]);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 
     let o = zkinfer(&["verify", "--proof", path_str(&proof), "--model-hash", &"0".repeat(64)]);
-    assert_clean_failure(&o, &["model hash mismatch"]);
+    assert_clean_failure(&o, &["model identity mismatch"]);
+    // `commit --weights fixed` publishes the same identity before any proof exists.
+    let o = zkinfer(&["commit", "--model", path_str(&zoo("mlp.onnx")), "--weights", "fixed", "--out", path_str(&out.join("c.json")), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(c["identity"], identity.as_str(), "commit and prove derive one identity");
 
     // A second prove reuses the keys (no keygen step).
     let o = zkinfer(&["prove", "--model", path_str(&zoo("mlp.onnx")), "--input", path_str(&zoo("input.json")), "--out", dir, "--json"]);

@@ -15,7 +15,19 @@ use zkinfer::pipeline::{self, Settings};
 use zkinfer::prover::{Backend, ParamsCache};
 use zkinfer::report::Timings;
 use zkinfer::verifier::evm::{self, EvmError, InstanceCode, EIP170_LIMIT};
-use zkinfer::verifier::{verify, ProofFile, SrsInfo, VerifierParams, VerifyError, VkFile};
+use zkinfer::verifier::{ProofFile, SrsInfo, VerifiedOutput, VerifierParams, VerifyError, VerifyOptions, VkFile};
+
+/// Every KZG key here is on the insecure fixed-seed SRS, which verification refuses unless
+/// allowed (tested in `insecure_srs_is_refused_unless_allowed`).
+const ALLOW: VerifyOptions<'static> = VerifyOptions { expected_identity: None, allow_insecure_srs: true };
+
+fn verify(params: &VerifierParams, vk: &VkFile, proof: &ProofFile, expected: Option<&str>) -> Result<VerifiedOutput, VerifyError> {
+    zkinfer::verifier::verify_with(params, vk, proof, &VerifyOptions { expected_identity: expected, ..ALLOW })
+}
+
+fn identity(vk: &VkFile) -> String {
+    zkinfer::verifier::model_identity(vk, None).unwrap().to_string()
+}
 
 struct Case {
     dir: PathBuf,
@@ -63,7 +75,7 @@ fn run_evm(c: &Case, proof: &ProofFile, name: &str) -> zkinfer::verifier::evm::E
     let d = scratch(name);
     let path = d.join("proof.json");
     std::fs::write(&path, proof.to_json()).unwrap();
-    let run = verify_evm(&path, Some(&c.dir.join("vk.bin")), Some(&c.dir.join(BIN_FILE)), None).expect("EVM run");
+    let run = verify_evm(&path, Some(&c.dir.join("vk.bin")), Some(&c.dir.join(BIN_FILE)), &ALLOW, &cache()).expect("EVM run");
     run.outcome
 }
 
@@ -80,7 +92,10 @@ fn check_model(c: &Case, name: &str) {
 
     // Honest proof: accepted by the contract (not merely "did not fail": an always-reverting
     // contract, as via-IR produces, fails here), with the calldata written beside the proof.
-    let run = verify_evm(&c.dir.join("proof.json"), None, None, Some(&c.proof.model_hash)).expect("EVM run");
+    let id = identity(&c.vk);
+    let opts = VerifyOptions { expected_identity: Some(&id), ..ALLOW };
+    let run = verify_evm(&c.dir.join("proof.json"), None, None, &opts, &cache()).expect("EVM run");
+    assert!(run.identity_checked && run.identity == id);
     assert!(run.outcome.accepted, "honest proof rejected: {}", run.outcome.reason);
     let gas = run.outcome.gas_used.unwrap();
     assert!((21_000..2_000_000).contains(&gas), "gas {gas}");
@@ -98,7 +113,7 @@ fn check_model(c: &Case, name: &str) {
     );
 
     // The same proof verifies natively (the thin verifier reads the EVM transcript).
-    let v = verify(&c.params, &c.vk, &c.proof, Some(&c.proof.model_hash)).expect("native KZG verify");
+    let v = verify(&c.params, &c.vk, &c.proof, Some(&id)).expect("native KZG verify");
     assert_eq!(v.output, c.proof.output);
 
     // A flipped byte anywhere: the contract reverts, and the native verifier rejects too.
@@ -158,30 +173,68 @@ fn backends_do_not_mix() {
     assert_eq!(e, VerifyError::BackendMismatch { proof: Backend::Kzg, vk: Backend::Ipa });
 
     // Through the files, as `zkinfer verify` reads them.
-    let e = pipeline::verify_files(&m.dir.join("proof.json"), Some(&ipa_dir.join("vk.bin")), None, &cache).unwrap_err();
+    let e = pipeline::verify_files(&m.dir.join("proof.json"), Some(&ipa_dir.join("vk.bin")), &ALLOW, &cache).unwrap_err();
     assert!(matches!(e, pipeline::PipelineError::Verify(VerifyError::BackendMismatch { .. })), "{e}");
     // The EVM path wants KZG on both sides.
     let e = create_evm_verifier(&ipa_dir, None, &cache, &mut Timings::default()).unwrap_err();
     assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::NotKzg { .. })), "{e}");
     let ipa_proof_path = ipa_dir.join("ipa_proof.json");
     std::fs::write(&ipa_proof_path, ipa_proof.to_json()).unwrap();
-    let e = verify_evm(&ipa_proof_path, None, None, None).unwrap_err();
+    let e = verify_evm(&ipa_proof_path, None, None, &ALLOW, &cache).unwrap_err();
     assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::NotKzg { .. })), "{e}");
-    let e = verify_evm(&m.dir.join("proof.json"), Some(&ipa_dir.join("vk.bin")), None, None).unwrap_err();
+    let e = verify_evm(&m.dir.join("proof.json"), Some(&ipa_dir.join("vk.bin")), None, &ALLOW, &cache).unwrap_err();
     assert!(matches!(e, pipeline::PipelineError::Verify(VerifyError::BackendMismatch { .. })), "{e}");
 }
 
+/// Finding 3 of the soundness review: `verify-evm` deployed whatever `Verifier.bin` lay beside
+/// the proof. Now the contract is regenerated from the key and must match byte for byte.
 #[test]
 fn verifier_of_another_key_is_refused_before_running() {
     let (m, c) = (mlp(), cnn());
-    // The CNN's contract with the MLP's proof and key: Verifier.json names another key.
-    let e = verify_evm(&m.dir.join("proof.json"), None, Some(&c.dir.join(BIN_FILE)), None).unwrap_err();
-    assert!(e.to_string().contains("another verifying key"), "{e}");
-    // Without the metadata, the contract itself rejects the foreign proof.
+    // The CNN's contract with the MLP's proof and key.
+    let e = verify_evm(&m.dir.join("proof.json"), None, Some(&c.dir.join(BIN_FILE)), &ALLOW, &cache()).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::ContractMismatch { .. })), "{e}");
+    // Without its Verifier.json, and beside the proof: still refused.
     let d = scratch("evm_foreign");
+    std::fs::copy(m.dir.join("proof.json"), d.join("proof.json")).unwrap();
+    std::fs::copy(m.dir.join("vk.bin"), d.join("vk.bin")).unwrap();
     std::fs::copy(c.dir.join(BIN_FILE), d.join(BIN_FILE)).unwrap();
-    let run = verify_evm(&m.dir.join("proof.json"), None, Some(&d.join(BIN_FILE)), None).unwrap();
-    assert!(!run.outcome.accepted);
+    let e = verify_evm(&d.join("proof.json"), None, None, &ALLOW, &cache()).unwrap_err();
+    assert!(e.to_string().contains("is not the verifier contract of the key in hand"), "{e}");
+    // A contract that accepts everything (returns without reverting) is refused the same way.
+    std::fs::write(d.join(BIN_FILE), "600a600c600039600a6000f3600160005260206000f3").unwrap();
+    let e = verify_evm(&d.join("proof.json"), None, None, &ALLOW, &cache()).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::ContractMismatch { .. })), "{e}");
+    // No Verifier.bin at all: the regenerated contract runs, and accepts the honest proof.
+    std::fs::remove_file(d.join(BIN_FILE)).unwrap();
+    let run = verify_evm(&d.join("proof.json"), None, None, &ALLOW, &cache()).unwrap();
+    assert!(run.outcome.accepted, "{:?}", run.outcome);
+    // Another model's identity expected: refused before anything runs.
+    let other = identity(&c.vk);
+    let opts = VerifyOptions { expected_identity: Some(&other), ..ALLOW };
+    let e = verify_evm(&d.join("proof.json"), None, None, &opts, &cache()).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Verify(VerifyError::IdentityMismatch { .. })), "{e}");
+}
+
+/// Finding 7: keys on the insecure fixed-seed SRS verify only when explicitly allowed, and
+/// the SRS is recognised by value, whatever the header's label says.
+#[test]
+fn insecure_srs_is_refused_unless_allowed() {
+    let m = mlp();
+    let e = zkinfer::verifier::verify(&m.params, &m.vk, &m.proof, None).unwrap_err();
+    assert_eq!(e, VerifyError::InsecureSrs);
+    let mut relabelled = m.vk.clone();
+    relabelled.header.srs.as_mut().unwrap().source = format!("sha256:{}", "ab".repeat(32));
+    let e = zkinfer::verifier::verify(&m.params, &relabelled, &m.proof, None).unwrap_err();
+    assert_eq!(e, VerifyError::InsecureSrs);
+    verify(&m.params, &m.vk, &m.proof, None).expect("allowed explicitly");
+    let strict = VerifyOptions::default();
+    let e = verify_evm(&m.dir.join("proof.json"), None, None, &strict, &cache()).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Verify(VerifyError::InsecureSrs)), "{e}");
+}
+
+fn cache() -> ParamsCache {
+    ParamsCache::new(cache_dir())
 }
 
 fn srs_dir() -> PathBuf {
@@ -225,8 +278,12 @@ fn cli_kzg_prove_create_verifier_and_verify_evm_with_a_user_srs() {
     let proof: ProofFile = ProofFile::from_json(&std::fs::read_to_string(out.join("proof.json")).unwrap()).unwrap();
     assert_eq!(proof.backend, Backend::Kzg);
 
-    // Native verification finds the SRS in the cache by its hash.
+    // Native verification finds the SRS in the cache by its hash. This "ceremony" file is the
+    // insecure SRS under another name: the verifier recognises it by value and refuses it
+    // unless allowed.
     let o = zkinfer(&["verify", "--proof", path_str(&out.join("proof.json"))]);
+    assert_clean_failure(&o, &["INSECURE"]);
+    let o = zkinfer(&["verify", "--proof", path_str(&out.join("proof.json")), "--allow-insecure-srs"]);
     assert!(o.status.success(), "{}", stderr(&o));
 
     let o = zkinfer(&["create-evm-verifier", "--dir", dir, "--json"]);
@@ -237,13 +294,15 @@ fn cli_kzg_prove_create_verifier_and_verify_evm_with_a_user_srs() {
     assert!(v["source_chars"].as_u64().unwrap() > 10_000);
     assert!(out.join(SOL_FILE).is_file() && out.join(BIN_FILE).is_file());
 
-    let o = zkinfer(&["verify-evm", "--proof", path_str(&out.join("proof.json")), "--json"]);
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&out.join("proof.json"))]);
+    assert_clean_failure(&o, &["INSECURE"]);
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&out.join("proof.json")), "--allow-insecure-srs", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["accepted"], true);
     assert!(v["gas_used"].as_u64().unwrap() > 21_000);
     assert!(out.join(CALLDATA_FILE).is_file());
-    let o = zkinfer(&["verify-evm", "--proof", path_str(&out.join("proof.json"))]);
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&out.join("proof.json")), "--allow-insecure-srs"]);
     assert!(o.status.success() && stdout(&o).contains("accepted"), "{}", stderr(&o));
 
     // A tampered output: exit code 1 and one error line.
@@ -251,9 +310,9 @@ fn cli_kzg_prove_create_verifier_and_verify_evm_with_a_user_srs() {
     bad.output.values[2] -= 1;
     let bad_path = out.join("bad_proof.json");
     std::fs::write(&bad_path, bad.to_json()).unwrap();
-    let o = zkinfer(&["verify-evm", "--proof", path_str(&bad_path)]);
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&bad_path), "--allow-insecure-srs"]);
     assert_clean_failure(&o, &["rejected", "reverted"]);
-    let o = zkinfer(&["verify-evm", "--proof", path_str(&bad_path), "--json"]);
+    let o = zkinfer(&["verify-evm", "--proof", path_str(&bad_path), "--allow-insecure-srs", "--json"]);
     assert!(!o.status.success());
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["accepted"], false);
@@ -321,7 +380,7 @@ fn looped_and_unrolled_public_input_code_agree() {
     assert!(looped.runtime.len() < unrolled.runtime.len());
     assert!(unrolled.runtime.len() <= EIP170_LIMIT, "{}", unrolled.runtime.len());
 
-    let instances = zkinfer::verifier::public_instances(&setup.vk, &proof, None).unwrap();
+    let instances = zkinfer::verifier::public_instances(&setup.vk, &proof).unwrap();
     let bytes = proof.proof_bytes().unwrap();
     let honest = evm::encode_calldata(&instances, &bytes);
     let mut cases = vec![("honest", honest.clone())];
@@ -340,6 +399,38 @@ fn looped_and_unrolled_public_input_code_agree() {
         let b = evm::deploy_and_call(&looped.deployment, calldata).unwrap();
         assert_eq!(a.accepted, b.accepted, "{what}: unrolled {a:?}, looped {b:?}");
         assert_eq!(a.accepted, *what == "honest", "{what}: {a:?}");
+    }
+
+    // Finding 11: a public input x + r (the same field element as x). snark-verifier's code
+    // reads public inputs mod r and accepts it; zkinfer's looped code requires every public
+    // input below r and rejects it (zkinfer's calldata encoder only writes canonical values).
+    let r_be = {
+        let mut minus_one = (-halo2_proofs::halo2curves::bn256::Fr::one()).to_bytes();
+        minus_one.reverse(); // big-endian r - 1
+        let mut r = minus_one;
+        for b in r.iter_mut().rev() {
+            let (v, carry) = b.overflowing_add(1);
+            *b = v;
+            if !carry {
+                break;
+            }
+        }
+        r
+    };
+    for i in [1, n - 1] {
+        let mut c = honest.clone();
+        let word = &mut c[32 * i..32 * i + 32];
+        let mut carry = 0u16;
+        for j in (0..32).rev() {
+            let sum = word[j] as u16 + r_be[j] as u16 + carry;
+            word[j] = sum as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0, "x + r fits 256 bits");
+        let a = evm::deploy_and_call(&unrolled.deployment, &c).unwrap();
+        let b = evm::deploy_and_call(&looped.deployment, &c).unwrap();
+        assert!(a.accepted, "snark-verifier's unrolled code reads public inputs mod r: {a:?}");
+        assert!(!b.accepted, "an aliased public input {i} was accepted by zkinfer's contract");
     }
 }
 

@@ -81,9 +81,14 @@ fn commit_prove_verify_then_reveal() {
     let stored: Value = serde_json::from_str(&std::fs::read_to_string(d.join("commitment.json")).unwrap()).unwrap();
     let h = stored["model_hash"].as_str().unwrap().to_string();
     assert_eq!(h.len(), 64);
-    assert!(stdout(&o).contains(&h));
+    // The identity: the weights commitment and the digest of the architecture's key.
+    let id = stored["identity"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 129);
+    assert!(id.starts_with(&format!("{h}:")), "{id}");
+    assert!(stdout(&o).contains(&id));
     let c = json_of(&zkinfer_in(&d, &["commit", "--model", model, "--out", "c2.json", "--json"]));
     assert_eq!(c["model_hash"], h.as_str(), "the commitment is deterministic");
+    assert_eq!(c["identity"], id.as_str(), "so is the key");
 
     // 2. Prove three different inputs with hashed weights (keys made once, then reused).
     let out = d.join("out");
@@ -109,8 +114,9 @@ fn commit_prove_verify_then_reveal() {
     let vk = out.join("vk.bin");
     for i in 0..3 {
         let proof = d.join(format!("proof_{i}.json"));
-        let v = json_of(&zkinfer(&["verify", "--proof", path_str(&proof), "--vk", path_str(&vk), "--model-hash", &h, "--json"]));
+        let v = json_of(&zkinfer(&["verify", "--proof", path_str(&proof), "--vk", path_str(&vk), "--model-hash", &id, "--json"]));
         assert_eq!(v["verified"], true);
+        assert_eq!(v["identity"], id.as_str());
         assert_eq!(v["output"], outputs[i]);
     }
 
@@ -118,19 +124,30 @@ fn commit_prove_verify_then_reveal() {
     // file does not help (the commitment is a public input of the proof).
     let proof0 = d.join("proof_0.json");
     let other = zkinfer::circuits::poseidon::to_hex(&halo2_proofs::halo2curves::bn256::Fr::from(7));
-    let o = zkinfer(&["verify", "--proof", path_str(&proof0), "--vk", path_str(&vk), "--model-hash", &other]);
-    assert_clean_failure(&o, &["model hash mismatch"]);
+    let key_digest = id.split(':').nth(1).unwrap();
+    let other_id = format!("{other}:{key_digest}");
+    let o = zkinfer(&["verify", "--proof", path_str(&proof0), "--vk", path_str(&vk), "--model-hash", &other_id]);
+    assert_clean_failure(&o, &["model identity mismatch"]);
+    // A bare commitment is not an identity: the key would go unchecked.
+    let o = zkinfer(&["verify", "--proof", path_str(&proof0), "--vk", path_str(&vk), "--model-hash", &h]);
+    assert_clean_failure(&o, &["only the weights commitment"]);
     let mut p: Value = serde_json::from_str(&std::fs::read_to_string(&proof0).unwrap()).unwrap();
     p["model_hash"] = Value::String(other.clone());
     let forged = d.join("forged.json");
     std::fs::write(&forged, p.to_string()).unwrap();
-    let o = zkinfer(&["verify", "--proof", path_str(&forged), "--vk", path_str(&vk), "--model-hash", &other]);
+    let o = zkinfer(&["verify", "--proof", path_str(&forged), "--vk", path_str(&vk), "--model-hash", &other_id]);
     assert_clean_failure(&o, &["proof rejected"]);
 
     // 5. Reveal: the model recomputes to the committed hash (exit 0 only on a match).
+    let o = zkinfer(&["reveal-check", "--model", model, "--hash", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("verifying key (regenerated from the architecture) both match"), "{}", stdout(&o));
     let o = zkinfer(&["reveal-check", "--model", model, "--hash", &h]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("match"));
+    assert!(stdout(&o).contains("only the weights commitment was compared"), "{}", stdout(&o));
+    // The right commitment with another key digest (a forged key) does not match.
+    let o = zkinfer(&["reveal-check", "--model", model, "--hash", &format!("{h}:{}", "00".repeat(32))]);
+    assert_clean_failure(&o, &["no match"]);
 
     // 6. A model with one weight changed does not match; nor do other quantization settings.
     let changed = d.join("mlp_one_weight_changed.onnx");
@@ -184,7 +201,9 @@ fn hashed_weights_on_kzg() {
     let d = scratch("hashed_kzg");
     let model_path = zoo("mlp.onnx");
     let model = path_str(&model_path);
-    let h = json_of(&zkinfer_in(&d, &["commit", "--model", model, "--json"]))["model_hash"].as_str().unwrap().to_string();
+    let c = json_of(&zkinfer_in(&d, &["commit", "--model", model, "--backend", "kzg", "--json"]));
+    let h = c["model_hash"].as_str().unwrap().to_string();
+    let id = c["identity"].as_str().unwrap().to_string();
     let out = d.join("out");
     let r = json_of(&zkinfer(&[
         "prove", "--model", model, "--input", path_str(&zoo("input.json")), "--out", path_str(&out), "--weights", "hashed",
@@ -192,13 +211,16 @@ fn hashed_weights_on_kzg() {
     ]));
     assert_eq!(r["model_hash"], h.as_str());
     let proof = out.join("proof.json");
-    let v = json_of(&zkinfer(&["verify", "--proof", path_str(&proof), "--model-hash", &h, "--json"]));
+    // The insecure test SRS is refused unless allowed.
+    let o = zkinfer(&["verify", "--proof", path_str(&proof), "--model-hash", &id]);
+    assert_clean_failure(&o, &["INSECURE"]);
+    let v = json_of(&zkinfer(&["verify", "--proof", path_str(&proof), "--model-hash", &id, "--allow-insecure-srs", "--json"]));
     assert_eq!(v["verified"], true);
     let mut p: Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
     p["model_hash"] = Value::String(zkinfer::circuits::poseidon::to_hex(&halo2_proofs::halo2curves::bn256::Fr::from(5)));
     let forged = d.join("forged.json");
     std::fs::write(&forged, p.to_string()).unwrap();
-    let o = zkinfer(&["verify", "--proof", path_str(&forged), "--vk", path_str(&out.join("vk.bin"))]);
+    let o = zkinfer(&["verify", "--proof", path_str(&forged), "--vk", path_str(&out.join("vk.bin")), "--allow-insecure-srs"]);
     assert_clean_failure(&o, &["proof rejected"]);
 }
 

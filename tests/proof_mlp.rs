@@ -16,6 +16,7 @@ struct Proved {
     proof: ProofFile,
     vk: VkFile,
     params: VerifierParams,
+    identity: String,
 }
 
 fn prove_model(model: &str, dir: &str) -> Proved {
@@ -28,7 +29,8 @@ fn prove_model(model: &str, dir: &str) -> Proved {
     let input = Dataset::load(&zoo("input.json")).expect("input").samples.remove(0);
     let proof = pipeline::prove(&prepared, &settings, &setup, &input, &out, &mut t, &|_| {}).expect("prove");
     let params = VerifierParams::Ipa(cache.ipa(setup.spec.k).expect("params"));
-    Proved { prepared, proof, vk: setup.vk, params }
+    let identity = zkinfer::verifier::model_identity(&setup.vk, None).expect("identity").to_string();
+    Proved { prepared, proof, vk: setup.vk, params, identity }
 }
 
 fn mlp() -> &'static Proved {
@@ -38,7 +40,7 @@ fn mlp() -> &'static Proved {
 
 fn check(p: &ProofFile) -> Result<zkinfer::verifier::VerifiedOutput, VerifyError> {
     let m = mlp();
-    verify(&m.params, &m.vk, p, Some(&m.proof.model_hash))
+    verify(&m.params, &m.vk, p, Some(&m.identity))
 }
 
 #[test]
@@ -90,11 +92,13 @@ fn out_of_range_public_value_is_a_typed_error() {
 }
 
 #[test]
-fn wrong_expected_model_hash_is_rejected() {
+fn wrong_expected_identity_is_rejected() {
     let m = mlp();
     let other = "00".repeat(32);
     let e = verify(&m.params, &m.vk, &m.proof, Some(&other)).unwrap_err();
-    assert!(matches!(e, VerifyError::ModelHashMismatch { .. }), "{e}");
+    assert!(matches!(e, VerifyError::IdentityMismatch { .. }), "{e}");
+    let e = verify(&m.params, &m.vk, &m.proof, Some("not hex")).unwrap_err();
+    assert!(matches!(e, VerifyError::BadIdentity { .. }), "{e}");
 }
 
 #[test]
@@ -105,8 +109,11 @@ fn proof_claiming_another_model_hash_is_rejected() {
     let p = ProofFile { model_hash: fake.clone(), ..m.proof.clone() };
     let mut vk = m.vk.clone();
     vk.header.model_hash = fake.clone();
-    let e = verify(&m.params, &vk, &p, Some(&fake)).unwrap_err();
+    let e = verify(&m.params, &vk, &p, None).unwrap_err();
     assert!(matches!(e, VerifyError::Rejected(_)), "{e}");
+    // The identity covers the header, so the edit also changes it.
+    let e = verify(&m.params, &vk, &p, Some(&m.identity)).unwrap_err();
+    assert!(matches!(e, VerifyError::IdentityMismatch { .. }), "{e}");
 }
 
 #[test]

@@ -23,7 +23,8 @@ fn prove_and_verify(model: &str) {
     for x in &test.samples[..2] {
         let proof = pipeline::prove(&p, &settings, &setup, x, &out, &mut t, &|_| {}).expect("prove");
         let params = VerifierParams::Ipa(cache.ipa(setup.spec.k).unwrap());
-        let v = verify(&params, &setup.vk, &proof, Some(&hex::encode(p.hash))).expect("verify");
+        let identity = zkinfer::verifier::model_identity(&setup.vk, None).expect("identity").to_string();
+        let v = verify(&params, &setup.vk, &proof, Some(&identity)).expect("verify");
         let reference = p.quant.forward(&p.quant.quantize_input(x).unwrap()).unwrap();
         assert_eq!(v.output.values, reference.output().iter().copied().collect::<Vec<_>>(), "{model}");
         // And the circuit's own evaluation of the lowered model agrees with the reference.

@@ -11,8 +11,11 @@
 //! `hashed` / `private` tensors replace their values by one hash / nothing (see
 //! [`crate::visibility`] and [`instances_for`]).
 //!
-//! `configure_with_params` depends only on [`CircuitParams`] (the dot width and the
-//! visibility), never on the model, so a verifier can read a verifying key with
+//! A batch (`params.batch = N`) proves `N` inferences: the input and output parts hold the `N`
+//! samples one after the other (see [`crate::batch`]).
+//!
+//! `configure_with_params` depends only on [`CircuitParams`] (the dot width, the visibility and
+//! the batch size), never on the model, so a verifier can read a verifying key with
 //! `VerifyingKey::read::<_, ModelCircuit<Fr>>(reader, format, params)` without the model.
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -33,10 +36,14 @@ use crate::eval::{act_range, eval, Witness};
 pub use crate::field::{hash_to_field, to_field};
 use crate::hashing::table_plan;
 use crate::ir::CircuitModel;
-use crate::layout::{layout, ModelConfig, MAX_WIDTH, MIN_WIDTH};
+use crate::layout::{layout, ModelConfig, MIN_WIDTH};
 use crate::poseidon::domain;
 use crate::validate::validate;
 use crate::visibility::{TensorVisibility, Visibility, WeightVisibility};
+
+/// The widest dot row `configure` accepts (it allocates `width + 1` advice columns, so a
+/// hostile key header must not choose it freely).
+pub const MAX_WIDTH: usize = 256;
 
 /// The small parameters `configure` depends on; stored next to the verifying key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +57,24 @@ pub struct CircuitParams {
     /// weight lies in `[-2^(weight_bits-1), 2^(weight_bits-1))`); unused otherwise.
     #[serde(default)]
     pub weight_bits: u32,
+    /// Inferences proved together (1 in files that predate batches, and then not written, so
+    /// that single-inference keys and settings are unchanged). With `batch > 1` the circuit has
+    /// the second-phase columns of the Freivalds chip and several requant lanes (see
+    /// [`crate::layout`]).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub batch: usize,
 }
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
+/// Largest batch a circuit accepts (a guard on sizes read from files).
+pub const MAX_BATCH: usize = 1 << 16;
 
 impl Default for CircuitParams {
     fn default() -> Self {
@@ -58,6 +82,7 @@ impl Default for CircuitParams {
             width: 8,
             visibility: Visibility::default(),
             weight_bits: 0,
+            batch: 1,
         }
     }
 }
@@ -65,12 +90,25 @@ impl Default for CircuitParams {
 impl CircuitParams {
     /// Checks the parameters are supported.
     pub fn check(&self) -> Result<(), CircuitError> {
-        if !(MIN_WIDTH..=MAX_WIDTH).contains(&self.width) {
+        if self.width < MIN_WIDTH || self.width > MAX_WIDTH {
             return Err(CircuitError::BadWidth {
                 width: self.width,
                 min: MIN_WIDTH,
                 max: MAX_WIDTH,
             });
+        }
+        if !(1..=MAX_BATCH).contains(&self.batch) {
+            return Err(CircuitError::BadSettings(format!(
+                "the batch size must lie in [1, {MAX_BATCH}], got {}",
+                self.batch
+            )));
+        }
+        if self.weight_bits > crate::validate::MAX_SHIFT {
+            return Err(CircuitError::BadSettings(format!(
+                "the limb width of packed weights is at most {}, got {}",
+                crate::validate::MAX_SHIFT,
+                self.weight_bits
+            )));
         }
         if self.visibility.weights == WeightVisibility::Hashed
             && !(2..=crate::validate::MAX_SHIFT).contains(&self.weight_bits)
@@ -92,9 +130,10 @@ pub struct ModelCircuit<F: PrimeField> {
     pub params: CircuitParams,
     /// The model hash (see [`hash_to_field`] for how it becomes a field element).
     pub model_hash: [u8; 32],
-    /// The input vector; `None` for keygen.
+    /// The input vector (a batch: the samples one after the other); `None` for keygen.
     pub input: Option<Vec<i64>>,
-    /// Every intermediate value, computed from `input` by [`eval`] at construction.
+    /// Every intermediate value, computed from `input` by [`eval`] at construction (a batch:
+    /// each tensor holds the samples one after the other, see [`crate::batch::eval_batch`]).
     pub witness: Option<Witness>,
     /// Test-only single-cell mutation (see [`Tamper`]); `None` in real use.
     #[doc(hidden)]
@@ -123,9 +162,10 @@ impl<F: PrimeField> ModelCircuit<F> {
             // Every weight and bias must fit its limbs (typed error, before any proving).
             ItemPlan::new(&model, params.weight_bits).values(&model)?;
         }
-        let witness = match &input {
-            Some(x) => Some(eval(&model, x)?),
-            None => None,
+        let witness = match (&input, params.batch) {
+            (Some(x), 1) => Some(eval(&model, x)?),
+            (Some(x), n) => Some(crate::batch::eval_batch(&model, x, n)?),
+            (None, _) => None,
         };
         if let (Some(x), true) = (&input, params.visibility.input != TensorVisibility::Public) {
             // Non-public inputs are range-checked by the circuit (public ones by the verifier).

@@ -253,5 +253,32 @@ pub fn model_commitment<F: PrimeField>(
 /// The commitment to a tensor of `bits`-bit values under `domain`
 /// ([`poseidon::domain::INPUT`] or [`poseidon::domain::OUTPUT`]).
 pub fn tensor_commitment<F: PrimeField>(values: &[i64], bits: u32, domain: u64) -> F {
-    poseidon::hash(&Constants::generate(), domain, &pack::<F>(values, bits))
+    poseidon::hash(
+        &Constants::generate(),
+        poseidon::tensor_domain(domain, values.len()),
+        &pack::<F>(values, bits),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2_proofs::halo2curves::bn256::Fr;
+
+    /// Finding 9 of the soundness review: a trailing `-2^(bits-1)` packs to a zero limb, so
+    /// without the length in the domain these two tensors had the same commitment.
+    #[test]
+    fn tensor_commitments_do_not_alias_across_lengths() {
+        let short: Fr = tensor_commitment(&[1, -3, 7], 4, poseidon::domain::INPUT);
+        let long: Fr = tensor_commitment(&[1, -3, 7, -8], 4, poseidon::domain::INPUT);
+        assert_eq!(pack::<Fr>(&[1, -3, 7], 4), pack::<Fr>(&[1, -3, 7, -8], 4), "the packing itself aliases");
+        assert_ne!(short, long);
+        // Every length up to a few elements' worth gives a distinct commitment of all-minimum values.
+        let all: Vec<Fr> = (0..70).map(|n| tensor_commitment(&vec![-8; n], 4, poseidon::domain::OUTPUT)).collect();
+        for i in 0..all.len() {
+            for j in i + 1..all.len() {
+                assert_ne!(all[i], all[j], "lengths {i} and {j}");
+            }
+        }
+    }
 }

@@ -68,7 +68,7 @@ pub enum CircuitError {
     #[error("the model has no layers")]
     NoLayers,
     /// The dot-product width is unsupported.
-    #[error("width {width} is not supported (allowed {min}..={max})")]
+    #[error("width {width} is not supported (minimum {min}, maximum {max})")]
     BadWidth { width: usize, min: usize, max: usize },
     /// The model needs more rows than the largest supported circuit.
     #[error("the circuit needs {rows} rows, more than 2^{max_k} allows")]

@@ -292,7 +292,13 @@ pub fn commit_tensor<F: PrimeField>(
     stats.limbs += limbs.len();
     stats.elements += packed.elements.len();
     match domain {
-        Some(d) => Ok(Some(hash(ctx, hc, d, &packed.elements, stats)?)),
+        Some(d) => Ok(Some(hash(
+            ctx,
+            hc,
+            poseidon::tensor_domain(d, cells.len()),
+            &packed.elements,
+            stats,
+        )?)),
         None => Ok(None),
     }
 }

@@ -20,6 +20,11 @@
 //! `(x, y, d, p)` and `(f_0, f_1, f_3)` as `(cont, last, range tag)` (`a_3` is `acc` when
 //! `W = 3`).
 //!
+//! A batch (`CircuitParams::batch > 1`, see [`crate::batch`]) holds `N` inputs in the header and
+//! `N` samples in every tensor; it adds requant lanes (`a_{4l..4l+3}`, `f_{4l..4l+3}`) and the
+//! Freivalds chip's second-phase columns, and its second-phase cells are assigned after every
+//! first-phase cell, at the end of [`layout`].
+//!
 //! With non-default visibility ([`crate::visibility`]) the hashing columns of
 //! [`crate::hashing`] are added, and: the header has no model-hash cell when weights are
 //! `hashed`; the parameter block follows the header; affine layers with parameters use the
@@ -35,10 +40,12 @@ use halo2_proofs::{
 use serde::{Deserialize, Serialize};
 
 use crate::chips::ctx::{known, ACell, Ctx};
+use crate::batch::{affine_rows, freivalds_affine, requant_lanes, requant_packed};
 use crate::chips::dot::{DotChip, DotConfig};
+use crate::chips::freivalds::FreivaldsConfig;
 use crate::chips::maxpool::{MaxPoolChip, MaxPoolConfig};
 use crate::chips::permute::permute;
-use crate::chips::requant::{RequantChip, RequantConfig, RequantOp};
+use crate::chips::requant::{RequantChip, RequantConfig, RequantOp, ZIn};
 use crate::chips::tables::{TableConfig, TablePlan};
 use crate::circuit::CircuitParams;
 use crate::eval::Witness;
@@ -50,11 +57,6 @@ use crate::visibility::{TensorVisibility, WeightVisibility};
 
 /// Smallest supported dot-product width (requant rows need four advice cells).
 pub const MIN_WIDTH: usize = 3;
-/// Largest supported dot-product width. `configure` allocates columns and gate terms in
-/// proportion to the width, and a verifier takes it from an untrusted key header: without a
-/// bound, `width = 2^40` aborts on allocation (issue 10, finding 5; the `vk_bin` fuzz target). 1024 is 32
-/// times the widest automatic choice.
-pub const MAX_WIDTH: usize = 1024;
 
 /// All columns and chip configs of the model circuit.
 #[derive(Clone, Debug)]
@@ -71,6 +73,10 @@ pub struct ModelConfig {
     pub tables: TableConfig,
     /// The hashing columns and chips; `None` with the default visibility.
     pub hash: Option<HashConfig>,
+    /// Batches only: requant lanes beside `requant` (see [`crate::batch::requant_lanes`]).
+    pub requant_lanes: Vec<RequantConfig>,
+    /// Batches only: the Freivalds chip (its second-phase columns and challenge).
+    pub freivalds: Option<FreivaldsConfig>,
 }
 
 impl ModelConfig {
@@ -126,6 +132,18 @@ impl ModelConfig {
         if let (Some(h), WeightVisibility::Hashed) = (&hash, params.visibility.weights) {
             dot = dot.with_advice_weights(meta, h.weight_columns(w));
         }
+        // Batches: more requant lanes and the Freivalds chip, after everything else (so a
+        // single-inference circuit is unchanged). Lane l uses a_{4l..4l+3} and f_{4l..4l+3}.
+        let lanes = (1..requant_lanes(w, params.batch))
+            .map(|l| {
+                let a = [advice[4 * l], advice[4 * l + 1], advice[4 * l + 2], advice[4 * l + 3]];
+                let f = [fixed[4 * l], fixed[4 * l + 1], fixed[4 * l + 2], fixed[4 * l + 3]];
+                RequantConfig::configure(meta, a, f, &tables)
+            })
+            .collect();
+        let freivalds = (params.batch > 1).then(|| {
+            FreivaldsConfig::configure(meta, advice[..w].to_vec(), fixed[..w].to_vec(), fixed[w + 1])
+        });
         ModelConfig {
             instance,
             constants,
@@ -136,6 +154,8 @@ impl ModelConfig {
             maxpool,
             tables,
             hash,
+            requant_lanes: lanes,
+            freivalds,
         }
     }
 }
@@ -192,7 +212,10 @@ pub fn layout<F: PrimeField>(
     // Header: hash (fixed weights only) then inputs, packed across all advice columns.
     let ncols = cfg.advice.len();
     let lead = usize::from(!hashed_weights);
-    let header_items = lead + model.input_len;
+    // A batch holds its samples one after the other (see [`crate::batch`]).
+    let n = params.batch.max(1);
+    let input_len = n * model.input_len;
+    let header_items = lead + input_len;
     let header_rows = header_items.div_ceil(ncols);
     let start = ctx.alloc(header_rows);
     let place = |k: usize| (cfg.advice[k % ncols], start + k / ncols);
@@ -204,8 +227,8 @@ pub fn layout<F: PrimeField>(
     }
     let input_vals = witness.and_then(|w| w.tensors.first());
     let mut tensors: Vec<Vec<ACell<F>>> = Vec::with_capacity(model.layers.len() + 1);
-    let mut inputs = Vec::with_capacity(model.input_len);
-    for i in 0..model.input_len {
+    let mut inputs = Vec::with_capacity(input_len);
+    for i in 0..input_len {
         let (col, row) = place(lead + i);
         let v = input_vals.and_then(|t| t.get(i)).map(|&x| to_field::<F>(x));
         let c = ctx.assign_advice(col, row, known(v));
@@ -230,8 +253,13 @@ pub fn layout<F: PrimeField>(
 
     let dot = DotChip::<F>::new(cfg.dot.clone());
     let req = RequantChip::<F>::new(cfg.requant);
+    let lanes: Vec<RequantChip<F>> = std::iter::once(cfg.requant)
+        .chain(cfg.requant_lanes.iter().copied())
+        .map(RequantChip::new)
+        .collect();
     let pool = MaxPoolChip::<F>::new(cfg.maxpool);
     let mut stats = Vec::with_capacity(model.layers.len());
+    let mut pending = Vec::new();
     for (l, layer) in model.layers.iter().enumerate() {
         let (row0, cells0) = (ctx.row, ctx.advice_cells);
         let ints = |t: usize| witness.and_then(|w| w.tensors.get(t));
@@ -242,6 +270,11 @@ pub fn layout<F: PrimeField>(
         let (out, kind, lookups_per_row) = match &layer.kind {
             LayerKind::Affine(aff) => {
                 let (tag, shift) = op(&aff.requant)?;
+                let rq = RequantOp {
+                    shift,
+                    tag,
+                    act: &aff.requant.act,
+                };
                 let srcs = aff
                     .inputs
                     .iter()
@@ -254,96 +287,138 @@ pub fn layout<F: PrimeField>(
                 let pcells = param_cells
                     .as_ref()
                     .and_then(|pc| pc.layers.get(l).and_then(Option::as_ref).map(|c| (pc, c)));
-                let mut out = Vec::with_capacity(aff.rows.len());
-                let mut lookups = 0;
-                for (j, row) in aff.rows.iter().enumerate() {
-                    let input = |t: &crate::ir::Term| {
-                        srcs.get(t.src as usize)
-                            .and_then(|s| s.get(t.idx as usize))
-                            .ok_or(Error::Synthesis)
-                    };
-                    let z = match (pcells, &aff.params) {
-                        (Some((pc, lc)), Some(pm)) => {
-                            let tw = pm.term_weight.get(j).ok_or(Error::Synthesis)?;
-                            let mut terms = row
-                                .terms
-                                .iter()
-                                .zip(tw)
-                                .map(|(t, &wi)| {
-                                    let w = lc.weights.get(wi as usize).ok_or(Error::Synthesis)?;
-                                    Ok((input(t)?, w))
-                                })
-                                .collect::<Result<Vec<_>, Error>>()?;
-                            let bi = *pm.row_bias.get(j).ok_or(Error::Synthesis)?;
-                            let limbs = lc.biases.get(bi as usize).ok_or(Error::Synthesis)?;
-                            for (p, c) in pc.powers.iter().zip(limbs) {
-                                terms.push((p, c));
+                let lookups = 2 * n * aff.rows.len();
+                let freivalds = match (&cfg.freivalds, pcells) {
+                    (Some(fr), None) => {
+                        let (direct, checked) = affine_rows(aff, n, cfg.dot.width());
+                        (checked < direct).then_some(fr)
+                    }
+                    _ => None,
+                };
+                if let Some(fr) = freivalds {
+                    let (out, p) =
+                        freivalds_affine(ctx, fr, cfg.advice[0], &lanes, aff, &srcs, zs, n, rq)?;
+                    pending.push(p);
+                    (out, "affine (freivalds)", lookups)
+                } else {
+                    let mut out = Vec::with_capacity(n * aff.rows.len());
+                    let mut packed = Vec::new();
+                    for b in 0..n {
+                        for (j, row) in aff.rows.iter().enumerate() {
+                            let input = |t: &crate::ir::Term| {
+                                srcs.get(t.src as usize)
+                                    .and_then(|s| s.get(b * (s.len() / n) + t.idx as usize))
+                                    .ok_or(Error::Synthesis)
+                            };
+                            let z = match (pcells, &aff.params) {
+                                (Some((pc, lc)), Some(pm)) => {
+                                    let tw = pm.term_weight.get(j).ok_or(Error::Synthesis)?;
+                                    let mut terms = row
+                                        .terms
+                                        .iter()
+                                        .zip(tw)
+                                        .map(|(t, &wi)| {
+                                            let w = lc
+                                                .weights
+                                                .get(wi as usize)
+                                                .ok_or(Error::Synthesis)?;
+                                            Ok((input(t)?, w))
+                                        })
+                                        .collect::<Result<Vec<_>, Error>>()?;
+                                    let bi = *pm.row_bias.get(j).ok_or(Error::Synthesis)?;
+                                    let limbs =
+                                        lc.biases.get(bi as usize).ok_or(Error::Synthesis)?;
+                                    for (p, c) in pc.powers.iter().zip(limbs) {
+                                        terms.push((p, c));
+                                    }
+                                    dot.assign_advice_weights(ctx, &terms)?
+                                }
+                                _ => {
+                                    let terms = row
+                                        .terms
+                                        .iter()
+                                        .map(|t| Ok((input(t)?, t.coeff)))
+                                        .collect::<Result<Vec<_>, Error>>()?;
+                                    dot.assign(ctx, row.bias, &terms)?
+                                }
+                            };
+                            let z_int = zs.and_then(|z| z.get(b * aff.rows.len() + j)).copied();
+                            match lanes.len() {
+                                1 => out.push(req.assign(ctx, &z, z_int, rq)?),
+                                _ => packed.push((z, z_int)),
                             }
-                            dot.assign_advice_weights(ctx, &terms)?
                         }
-                        _ => {
-                            let terms = row
-                                .terms
-                                .iter()
-                                .map(|t| Ok((input(t)?, t.coeff)))
-                                .collect::<Result<Vec<_>, Error>>()?;
-                            dot.assign(ctx, row.bias, &terms)?
-                        }
-                    };
-                    let z_int = zs.and_then(|z| z.get(j)).copied();
-                    let rq = RequantOp {
-                        shift,
-                        tag,
-                        act: &aff.requant.act,
-                    };
-                    out.push(req.assign(ctx, &z, z_int, rq)?);
-                    lookups += 2;
+                    }
+                    if !packed.is_empty() {
+                        let items: Vec<_> =
+                            packed.iter().map(|(z, zi)| (ZIn::Copy(z), *zi)).collect();
+                        out.extend(requant_packed(ctx, &lanes, &items, rq)?.into_iter().map(|(_, y)| y));
+                    }
+                    (out, "affine", lookups)
                 }
-                (out, "affine", lookups)
             }
             LayerKind::Requant { input, requant } => {
                 let (tag, shift) = op(requant)?;
                 let x = tensor(*input)?;
                 let xi = ints(*input);
-                let mut out = Vec::with_capacity(x.len());
-                for (j, c) in x.iter().enumerate() {
-                    let z_int = xi.and_then(|v| v.get(j)).copied();
-                    out.push(req.assign(
-                        ctx,
-                        c,
-                        z_int,
-                        RequantOp {
-                            shift,
-                            tag,
-                            act: &requant.act,
-                        },
-                    )?);
-                }
-                let n = out.len();
-                (out, "requant", 2 * n)
+                let rq = RequantOp {
+                    shift,
+                    tag,
+                    act: &requant.act,
+                };
+                let items: Vec<_> = x
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| (ZIn::Copy(c), xi.and_then(|v| v.get(j)).copied()))
+                    .collect();
+                let out: Vec<ACell<F>> = match lanes.len() {
+                    1 => items
+                        .iter()
+                        .map(|&(z, zi)| match z {
+                            ZIn::Copy(c) => req.assign(ctx, c, zi, rq),
+                            ZIn::Fresh => Err(Error::Synthesis),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => requant_packed(ctx, &lanes, &items, rq)?
+                        .into_iter()
+                        .map(|(_, y)| y)
+                        .collect(),
+                };
+                let count = out.len();
+                (out, "requant", 2 * count)
             }
             LayerKind::MaxPool { input, windows } => {
                 let x = tensor(*input)?;
                 let xi = ints(*input);
-                let mut out = Vec::with_capacity(windows.len());
+                let len = x.len() / n;
+                let mut out = Vec::with_capacity(n * windows.len());
                 let mut lookups = 0;
-                for w in windows {
-                    let cells = w
-                        .iter()
-                        .map(|&i| x.get(i as usize).ok_or(Error::Synthesis))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let vals: Option<Vec<i64>> = xi.map(|v| {
-                        w.iter()
-                            .map(|&i| v.get(i as usize).copied().unwrap_or(0))
-                            .collect()
-                    });
-                    out.push(pool.assign(ctx, &cells, vals.as_deref(), model.bits)?);
-                    lookups += w.len();
+                for b in 0..n {
+                    for w in windows {
+                        let at = |i: u32| b * len + i as usize;
+                        let cells = w
+                            .iter()
+                            .map(|&i| x.get(at(i)).ok_or(Error::Synthesis))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        let vals: Option<Vec<i64>> = xi.map(|v| {
+                            w.iter()
+                                .map(|&i| v.get(at(i)).copied().unwrap_or(0))
+                                .collect()
+                        });
+                        out.push(pool.assign(ctx, &cells, vals.as_deref(), model.bits)?);
+                        lookups += w.len();
+                    }
                 }
                 (out, "maxpool", lookups)
             }
             LayerKind::Permute { input, perm } => {
-                let out = permute(tensor(*input)?, perm).ok_or(Error::Synthesis)?;
+                let x = tensor(*input)?;
+                let len = x.len() / n;
+                let mut out = Vec::with_capacity(n * perm.len());
+                for b in 0..n {
+                    let part = x.get(b * len..(b + 1) * len).ok_or(Error::Synthesis)?;
+                    out.extend(permute(part, perm).ok_or(Error::Synthesis)?);
+                }
                 (out, "permute", 0)
             }
         };
@@ -398,7 +473,7 @@ pub fn layout<F: PrimeField>(
     )? {
         bindings.push((h.cell, 1));
     }
-    let out_base = 1 + vis.input.instance_len(model.input_len);
+    let out_base = 1 + vis.input.instance_len(input_len);
     let output = tensors.last().ok_or(Error::Synthesis)?;
     match vis.output {
         TensorVisibility::Public => {
@@ -411,6 +486,15 @@ pub fn layout<F: PrimeField>(
             if let Some(h) = commit(ctx, v, output, vals, domain::OUTPUT)? {
                 bindings.push((h.cell, out_base));
             }
+        }
+    }
+    // Second phase: every first-phase cell is assigned above; the Freivalds checks use the
+    // challenge drawn after their commitments.
+    if let Some(fr) = &cfg.freivalds {
+        ctx.next_phase();
+        let r = ctx.challenge(fr.r);
+        for p in &pending {
+            p.finish(ctx, fr, r)?;
         }
     }
     let stats = LayoutStats {

@@ -10,6 +10,7 @@
 //!   of that layout; [`circuit`]: the halo2 [`circuit::ModelCircuit`].
 //! - [`testing`]: the MockProver harness every chip passes (honest accepted, every sampled
 //!   single-cell mutation rejected).
+pub mod batch;
 pub mod chips;
 pub mod circuit;
 pub mod commit;

@@ -86,9 +86,10 @@ impl CircuitSpec {
         let (_, stats) = layout(&mut ctx, &cfg, model, &plan, None, Fr::zero(), &params)
             .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
         let v = params.visibility;
+        let n = params.batch;
         let instance_len = 1
-            + v.input.instance_len(model.input_len)
-            + v.output.instance_len(lens.last().copied().unwrap_or(0));
+            + v.input.instance_len(n * model.input_len)
+            + v.output.instance_len(n * lens.last().copied().unwrap_or(0));
         let table_rows = plan.rows();
         let blinding_factors = cs.blinding_factors();
         let need = stats

@@ -33,7 +33,7 @@ fuzz_target!(init: { zkinfer_fuzz::install_panic_policy(); proofs(); }, |data: &
     assert_eq!(again, vk);
     let _ = vk.header.instance_len();
     for (proof, params) in proofs() {
-        let _ = public_instances(&vk, proof, None);
+        let _ = public_instances(&vk, proof);
         let _ = verify(params, &vk, proof, None);
     }
     let key_k = vk.key.get(1..5).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_le_bytes);

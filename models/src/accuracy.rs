@@ -33,7 +33,7 @@ struct One {
 }
 
 pub fn evaluate(graph: &Graph, model: &QuantModel, data: &Dataset) -> Result<AccuracyReport> {
-    data.check_shape(&graph.input_shape)?;
+    let data = &data.fit(&graph.input_shape)?;
     if data.samples.is_empty() {
         return Err(ModelError::NoCalibrationData);
     }

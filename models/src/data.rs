@@ -9,6 +9,13 @@ use serde_json::Value;
 
 use crate::error::{ModelError, Result};
 
+/// How many inputs [`Dataset::from_range`] draws (the two constant ones included).
+pub const RANGE_SAMPLES: usize = 32;
+/// The seed of [`Dataset::from_range`].
+pub const RANGE_SEED: u64 = 0x7a6b_696e_6665_7231;
+/// The input range calibration defaults to when no calibration data is given.
+pub const DEFAULT_INPUT_RANGE: (f32, f32) = (-1.0, 1.0);
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     pub samples: Vec<Vec<f32>>,
@@ -105,7 +112,9 @@ impl Dataset {
             .map(|(s, xs)| xs.iter().enumerate().map(|(i, v)| number(v, s, i, path)).collect())
             .collect::<Result<Vec<Vec<f32>>>>()?;
         if let Some(l) = &raw.labels {
-            if l.len() != samples.len() {
+            // One list may hold several samples concatenated (EZKL's layout): its labels are
+            // checked once the input size is known (`fit`).
+            if l.len() != samples.len() && samples.len() != 1 {
                 return Err(ModelError::Data {
                     path: path.into(),
                     reason: format!("{} labels for {} samples", l.len(), samples.len()),
@@ -113,6 +122,56 @@ impl Dataset {
             }
         }
         Ok(Dataset { samples, labels: raw.labels })
+    }
+
+    /// The samples for a model input of `shape`, in either layout input files come in: one
+    /// inner list per sample, or EZKL's flat concatenation of several samples in one list
+    /// (`{"input_data": [[2048 floats]]}` for 32 samples of a 64-input model). A list whose
+    /// length is a multiple of the input size is split into that many samples; any other length
+    /// is [`ModelError::InputLength`] naming the list. Labels must match the samples after
+    /// splitting.
+    pub fn fit(&self, shape: &[usize]) -> Result<Dataset> {
+        let n: usize = shape.iter().product();
+        let mut samples = Vec::with_capacity(self.samples.len());
+        for (sample, s) in self.samples.iter().enumerate() {
+            if n == 0 || s.is_empty() || s.len() % n != 0 {
+                return Err(ModelError::InputLength { sample, expected: n, got: s.len(), shape: shape.to_vec() });
+            }
+            samples.extend(s.chunks(n).map(<[f32]>::to_vec));
+        }
+        if let Some(l) = &self.labels {
+            if l.len() != samples.len() {
+                return Err(ModelError::Data {
+                    path: "input_data".into(),
+                    reason: format!("{} labels for {} samples of {n} values", l.len(), samples.len()),
+                });
+            }
+        }
+        Ok(Dataset { samples, labels: self.labels.clone() })
+    }
+
+    /// The default calibration set when no calibration data is given: [`RANGE_SAMPLES`]
+    /// inputs of `len` values in `[lo, hi]`, deterministic (the same on every machine): the two
+    /// constant inputs `lo` and `hi`, then values drawn uniformly with SplitMix64 from seed
+    /// [`RANGE_SEED`]. The input scale comes from `max(|lo|, |hi|)` exactly; the scales of
+    /// inner tensors from how the model maps such inputs.
+    pub fn from_range(len: usize, lo: f32, hi: f32) -> Result<Dataset> {
+        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+            return Err(ModelError::Config(format!("input range [{lo}, {hi}]: need finite LO < HI")));
+        }
+        let mut state = RANGE_SEED;
+        let mut unit = move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let mut samples = vec![vec![lo; len], vec![hi; len]];
+        for _ in 2..RANGE_SAMPLES {
+            samples.push((0..len).map(|_| lo + (hi - lo) * unit()).collect());
+        }
+        Ok(Dataset { samples, labels: None })
     }
 
     /// Check every sample has exactly `shape`'s element count.
@@ -176,5 +235,29 @@ mod tests {
         assert!(matches!(e, ModelError::InputLength { expected: 4, got: 3, .. }), "{e}");
         assert!(matches!(parse("not json").unwrap_err(), ModelError::Data { .. }));
         assert!(matches!(parse(r#"{"input_data": []}"#).unwrap_err(), ModelError::Data { .. }));
+    }
+
+    #[test]
+    fn flat_and_per_sample_layouts_give_the_same_samples() {
+        let per = parse(r#"{"input_data": [[1, 2, 3], [4, 5, 6]], "labels": [0, 1]}"#).unwrap();
+        let flat = parse(r#"{"input_data": [[1, 2, 3, 4, 5, 6]], "labels": [0, 1]}"#).unwrap();
+        assert_eq!(per.fit(&[1, 3]).unwrap(), flat.fit(&[1, 3]).unwrap());
+        assert_eq!(flat.fit(&[1, 3]).unwrap().samples.len(), 2);
+        // One sample of six values for a six-value input stays one sample.
+        let e = flat.fit(&[2, 3]).unwrap_err();
+        assert!(matches!(&e, ModelError::Data { reason, .. } if reason.contains("2 labels for 1 samples")), "{e}");
+        let e = flat.fit(&[1, 4]).unwrap_err();
+        assert!(matches!(e, ModelError::InputLength { sample: 0, expected: 4, got: 6, .. }), "{e}");
+    }
+
+    #[test]
+    fn range_calibration_is_deterministic_and_inside_the_range() {
+        let a = Dataset::from_range(5, 0.0, 1.0).unwrap();
+        assert_eq!(a, Dataset::from_range(5, 0.0, 1.0).unwrap());
+        assert_eq!(a.samples.len(), RANGE_SAMPLES);
+        assert!(a.samples.iter().flatten().all(|&x| (0.0..=1.0).contains(&x)));
+        assert_eq!(a.samples[1], vec![1.0; 5]);
+        assert!(Dataset::from_range(5, 1.0, -1.0).is_err());
+        assert!(Dataset::from_range(5, f32::NAN, 1.0).is_err());
     }
 }

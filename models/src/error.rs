@@ -42,7 +42,10 @@ pub enum ModelError {
     Node { node: String, reason: String },
     #[error("{path}: invalid input data: {reason}")]
     Data { path: PathBuf, reason: String },
-    #[error("sample {sample}: expected {expected} values for input shape {shape:?}, got {got}")]
+    #[error(
+        "sample {sample}: expected {expected} values for input shape {shape:?}, got {got} \
+         (one list per sample, or several samples concatenated: a multiple of {expected})"
+    )]
     InputLength { sample: usize, expected: usize, got: usize, shape: Vec<usize> },
     #[error("sample {sample}: value at index {index} is {value}, not a finite number")]
     NonFinite { sample: usize, index: usize, value: f64 },

@@ -17,7 +17,7 @@ pub(crate) mod testing;
 
 pub use error::{ModelError, Result, UnsupportedNode};
 pub use graph::Graph;
-pub use import::{load_onnx, load_onnx_bytes};
+pub use import::{load_onnx, load_onnx_bytes, onnx_files};
 pub use quant::{QuantConfig, QuantModel};
 
 /// Load an ONNX file, simplify it, calibrate on `calibration` and quantize with `cfg`.
@@ -27,10 +27,16 @@ pub fn load_and_quantize(
     cfg: &QuantConfig,
 ) -> Result<(Graph, QuantModel)> {
     let graph = simplify::simplify(load_onnx(path)?)?;
-    calibration.check_shape(&graph.input_shape)?;
-    let max_abs = quant::calibrate(&graph, &calibration.samples)?;
-    let model = quant::quantize(&graph, &max_abs, cfg)?;
+    let model = quantize_graph(&graph, calibration, cfg)?;
     Ok((graph, model))
+}
+
+/// Calibrate a loaded graph on `calibration` (either layout, see [`data::Dataset::fit`]) and
+/// quantize it with `cfg`.
+pub fn quantize_graph(graph: &Graph, calibration: &data::Dataset, cfg: &QuantConfig) -> Result<QuantModel> {
+    let calibration = calibration.fit(&graph.input_shape)?;
+    let max_abs = quant::calibrate(graph, &calibration.samples)?;
+    quant::quantize(graph, &max_abs, cfg)
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub enum ProverError {
     SrsCorrupt { path: PathBuf, reason: String },
     #[error("the verifying key was made with the KZG SRS {srs}, which is not in the cache {dir}: pass the same file with --srs")]
     SrsNotCached { srs: String, dir: PathBuf },
+    #[error("{what} parameters for k = {k} are not in the cache {dir}: a verifier never generates parameters because a file asked for them; run `zkinfer params --k {k} --backend {backend}` once (or point --cache / $ZKINFER_CACHE at a cache that has them)")]
+    ParamsNotCached { what: &'static str, backend: &'static str, k: u32, dir: PathBuf },
     #[error("the verifying key names an unknown kind of KZG SRS '{srs}'")]
     SrsUnknown { srs: String },
     #[error("the KZG SRS found for {srs} is not the one the verifying key was made with ([tau]G2 differs)")]

@@ -54,6 +54,20 @@ impl ParamsCache {
         self.ipa_path(k).is_file()
     }
 
+    /// IPA parameters for `k` from the cache only: the verify path, which must not generate
+    /// parameters because a (possibly hostile) key header names some `k`.
+    pub fn ipa_cached(&self, k: u32) -> Result<ParamsIPA<G1Affine>, ProverError> {
+        let missing = || ProverError::ParamsNotCached { what: "IPA", backend: "ipa", k, dir: self.dir.clone() };
+        if k > MAX_K {
+            return Err(ProverError::TooLarge { k, max: MAX_K });
+        }
+        let bytes = std::fs::read(self.ipa_path(k)).map_err(|_| missing())?;
+        match ParamsIPA::<G1Affine>::read(&mut bytes.as_slice()) {
+            Ok(p) if p.k() == k => Ok(p),
+            _ => Err(missing()),
+        }
+    }
+
     /// IPA parameters for `k`, from the cache or generated and cached.
     pub fn ipa(&self, k: u32) -> Result<ParamsIPA<G1Affine>, ProverError> {
         if k > MAX_K {

@@ -35,9 +35,11 @@ use zkinfer_verifier::{verify::kzg_s_g2_hex, SrsInfo};
 use crate::error::ProverError;
 use crate::params::{write_atomic, ParamsCache, MAX_K};
 
-/// The public seed of the insecure SRS. Changing it changes every insecure key: the cache file
-/// name carries `SEED_TAG` so that old files are not mixed up with new ones.
-const INSECURE_SEED: [u8; 32] = *b"zkinfer: INSECURE KZG test seed!";
+use zkinfer_verifier::insecure::INSECURE_SEED;
+
+/// The public seed of the insecure SRS lives in the verifier ([`INSECURE_SEED`]), which
+/// recognises the SRS by its `[tau]G2`. Changing the seed changes every insecure key: the cache
+/// file name carries `SEED_TAG` so that old files are not mixed up with new ones.
 const SEED_TAG: &str = "fixed-seed";
 
 /// A user-supplied SRS file and, optionally, the SHA-256 (hex) it must have.
@@ -224,11 +226,34 @@ impl ParamsCache {
         Ok((params.clone(), srs_info(format!("sha256:{sha}"), &params)))
     }
 
+    /// The insecure SRS for `k` from the cache only (the verify path never generates it).
+    pub fn kzg_insecure_cached(&self, k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
+        let missing = || ProverError::ParamsNotCached { what: "insecure test KZG", backend: "kzg", k, dir: self.dir.clone() };
+        if k > MAX_K {
+            return Err(ProverError::TooLarge { k, max: MAX_K });
+        }
+        let bytes = std::fs::read(self.kzg_insecure_path(k)).map_err(|_| missing())?;
+        if bytes.len() != srs_file_len(k) || bytes.get(..4) != Some(&k.to_le_bytes()[..]) {
+            return Err(missing());
+        }
+        ParamsKZG::<Bn256>::read_custom(&mut bytes.as_slice(), SerdeFormat::RawBytesUnchecked).map_err(|_| missing())
+    }
+
     /// The KZG parameters a verifying key was made with (`info` from its header), for `k`:
-    /// the insecure SRS, or an imported file found in the cache by its hash.
+    /// the insecure SRS, or an imported file found in the cache by its hash. Generates the
+    /// insecure SRS when it is missing (the prover's path; see [`Self::kzg_for_verify`]).
     pub fn kzg_for(&self, info: &SrsInfo, k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
+        self.kzg_for_inner(info, k, true)
+    }
+
+    /// [`Self::kzg_for`] without generating anything (the verify path).
+    pub fn kzg_for_verify(&self, info: &SrsInfo, k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
+        self.kzg_for_inner(info, k, false)
+    }
+
+    fn kzg_for_inner(&self, info: &SrsInfo, k: u32, generate: bool) -> Result<ParamsKZG<Bn256>, ProverError> {
         let params = if info.is_insecure() {
-            self.kzg_insecure(k)?
+            if generate { self.kzg_insecure(k)? } else { self.kzg_insecure_cached(k)? }
         } else {
             let sha = info.source.strip_prefix("sha256:").ok_or_else(|| ProverError::SrsUnknown { srs: info.source.clone() })?;
             let file = match &self.srs {
@@ -259,6 +284,21 @@ mod tests {
         let d = std::env::temp_dir().join(format!("zkinfer-srs-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         d
+    }
+
+    /// The verifier recognises the insecure SRS by value (`[tau]G2` recomputed from the seed),
+    /// whatever a key header's label says; the verify path never generates it.
+    #[test]
+    fn the_verifier_recognises_the_insecure_srs_by_value() {
+        let dir = tmp("insecure-value");
+        let cache = ParamsCache::new(&dir);
+        assert!(matches!(cache.kzg_insecure_cached(4), Err(ProverError::ParamsNotCached { k: 4, .. })));
+        let p = cache.kzg_insecure(4).unwrap();
+        assert!(zkinfer_verifier::insecure::is_insecure_s_g2(&kzg_s_g2_hex(&p)));
+        assert_eq!(kzg_s_g2_hex(&cache.kzg_insecure_cached(4).unwrap()), kzg_s_g2_hex(&p));
+        let other = ParamsKZG::<Bn256>::setup(4, ChaCha20Rng::from_seed([7u8; 32]));
+        assert!(!zkinfer_verifier::insecure::is_insecure_s_g2(&kzg_s_g2_hex(&other)));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

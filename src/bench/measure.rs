@@ -66,8 +66,11 @@ pub struct Harness<'a> {
     pub settings: Settings,
     pub cache: ParamsCache,
     pub setup: SetupOutput,
+    /// The step timings of the setup in [`Harness::new`] (`compile`, `params`, `keygen`).
+    pub setup_timings: Timings,
     params: VerifierParams,
-    hash: String,
+    /// The identity of the key (benchmarks verify against it, as a real verifier would).
+    identity: String,
     dir: Scratch,
 }
 
@@ -75,9 +78,11 @@ impl<'a> Harness<'a> {
     /// Compile, load (or generate and cache) the parameters, and generate the keys.
     pub fn new(p: &'a Prepared, settings: &Settings, cache: &ParamsCache) -> Result<Self, PipelineError> {
         let dir = scratch();
-        let setup = pipeline::setup(p, settings, &dir.0, cache, false, &mut Timings::default(), &|_| {})?;
+        let mut setup_timings = Timings::default();
+        let setup = pipeline::setup(p, settings, &dir.0, cache, false, &mut setup_timings, &|_| {})?;
         let params = pipeline::verifier_params(&setup.vk, cache)?;
-        Ok(Harness { prepared: p, settings: settings.clone(), cache: cache.clone(), setup, params, hash: hex::encode(p.hash), dir })
+        let identity = pipeline::identity_of_setup(p, settings, &setup)?.to_string();
+        Ok(Harness { prepared: p, settings: settings.clone(), cache: cache.clone(), setup, setup_timings, params, identity, dir })
     }
     /// Generate the keys again; returns the step timings (`compile`, `params`, `keygen`).
     pub fn keygen(&mut self) -> Result<Timings, PipelineError> {
@@ -92,9 +97,17 @@ impl<'a> Harness<'a> {
         let proof = pipeline::prove(self.prepared, &self.settings, &self.setup, input, &self.dir.0, &mut t, &|_| {})?;
         Ok((proof, t))
     }
-    /// Verify a proof against the keys and the model hash.
+    /// Prove a batch (as many inputs as the settings' batch size) in one proof.
+    pub fn prove_batch(&self, inputs: &[Vec<f32>]) -> Result<(ProofFile, Timings), PipelineError> {
+        let mut t = Timings::default();
+        let proof = pipeline::prove_batch(self.prepared, &self.settings, &self.setup, inputs, &self.dir.0, &mut t, &|_| {})?;
+        Ok((proof, t))
+    }
+    /// Verify a proof against the keys and their model identity (benchmarks run KZG on the
+    /// insecure test SRS, so it is allowed here).
     pub fn verify(&self, proof: &ProofFile) -> Result<(), PipelineError> {
-        zkinfer_verifier::verify(&self.params, &self.setup.vk, proof, Some(&self.hash))?;
+        let opts = zkinfer_verifier::VerifyOptions { expected_identity: Some(&self.identity), allow_insecure_srs: true };
+        zkinfer_verifier::verify_with(&self.params, &self.setup.vk, proof, &opts)?;
         Ok(())
     }
 }

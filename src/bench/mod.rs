@@ -5,7 +5,9 @@
 //! - [`native`]: float and integer forward passes timed per layer;
 //! - [`measure`]: keygen, prove and verify timed over several runs;
 //! - [`cost`]: the per-kind table (rows, cells, estimated share of proving time, overhead);
-//! - [`chart`]: the SVG chart of cost against model size.
+//! - [`chart`]: the SVG chart of cost against model size;
+//! - [`batch`]: one proof of `N` inferences, per batch size (`--batch`).
+pub mod batch;
 pub mod chart;
 pub mod cost;
 pub mod measure;

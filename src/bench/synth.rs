@@ -1,13 +1,12 @@
 //! Synthetic models for benchmarks, built directly in the [`Graph`] IR with a seeded generator
 //! (no Python, no files): the MLP family `64-H-H-10` and one small graph per chip.
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use zkinfer_models::graph::{Affine, AffineKind, Graph, Node, Nonlinearity, Op, Row, Term};
 use zkinfer_models::quant::{calibrate, quantize};
 use zkinfer_models::QuantConfig;
 
-use crate::pipeline::{PipelineError, Prepared};
+use crate::pipeline::{Calibration, PipelineError, Prepared};
 
 /// SplitMix64: a tiny deterministic generator, so that a seed gives the same model on every
 /// machine and with every version of `rand`.
@@ -148,8 +147,7 @@ pub fn samples(len: usize, n: usize, signed: bool, seed: u64) -> Vec<Vec<f32>> {
 pub fn prepare_graph(graph: Graph, calibration: &[Vec<f32>], cfg: &QuantConfig) -> Result<Prepared, PipelineError> {
     let max_abs = calibrate(&graph, calibration)?;
     let quant = quantize(&graph, &max_abs, cfg)?;
-    let circuit = Arc::new(zkinfer_prover::lower(&quant));
-    Ok(Prepared { hash: quant.hash(), graph, quant, circuit, calibration: PathBuf::from("(synthetic)") })
+    Ok(crate::pipeline::prepared_from(graph, quant, Calibration::File(PathBuf::from("(synthetic)"))))
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use serde_json::json;
 use zkinfer::bench::{self, cost::KindCost, FamilyPoint, ModelBench};
 use zkinfer::models::data::Dataset;
 use zkinfer::models::QuantConfig;
-use zkinfer::pipeline::{self, Settings};
+use zkinfer::compiled::{CompiledModel, Source};
+use zkinfer::pipeline::{self, Calibration, Prepared, Settings};
 use zkinfer::prover::{Backend, ParamsCache};
 use zkinfer::report::peak_memory_bytes;
 
@@ -16,9 +17,13 @@ use super::progress::Progress;
 #[derive(Args, Clone)]
 pub struct BenchArgs {
     /// The ONNX model to break down per kind of layer work.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "compiled")]
     pub model: Option<PathBuf>,
-    /// Calibration samples (default: calibration.json beside the model, else the input).
+    /// A compiled model (DIR/compiled.json from `zkinfer compile`, or DIR) instead of --model.
+    #[arg(long, conflicts_with_all = ["calibration", "bits", "weight_bits", "width"])]
+    pub compiled: Option<PathBuf>,
+    /// Calibration samples (default: calibration.json beside the model, else the default input
+    /// range [-1, 1], as `compile` does; never the input).
     #[arg(long)]
     pub calibration: Option<PathBuf>,
     /// The input to prove (default: input.json beside the model, else the first calibration
@@ -53,10 +58,15 @@ pub struct BenchArgs {
     /// Where parameters are cached (default: $ZKINFER_CACHE or ~/.cache/zkinfer).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+    /// Instead of the per-kind breakdown: one proof of N inferences for each N given, e.g.
+    /// `--batch 1,4,16,64`, for --model and each --family size (k, rows, prove time, proof
+    /// size, prove time per input). Inputs are the calibration samples, cycled.
+    #[arg(long, value_delimiter = ',')]
+    pub batch: Vec<usize>,
 }
 
 pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
-    if a.model.is_none() && a.family.is_empty() {
+    if a.model.is_none() && a.compiled.is_none() && a.family.is_empty() {
         anyhow::bail!("nothing to measure: pass --model M.onnx and/or --family 64,128,256,512");
     }
     if a.chart.is_some() && a.family.is_empty() {
@@ -67,14 +77,30 @@ pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
     settings.quant.weight_bits = a.weight_bits;
     settings.backend = a.backend;
     let cache = a.cache.as_ref().map(ParamsCache::new).unwrap_or_default();
+    if !a.batch.is_empty() {
+        return bench_batches(a, &settings, &cache, json);
+    }
     let bar = Progress::new(json);
     let result = (|| {
-        let model = match &a.model {
-            Some(m) => {
+        let model = match (&a.model, &a.compiled) {
+            (Some(m), _) => {
                 bar.step(&format!("measuring {}", m.display()));
-                Some(bench_model(a, m, &settings, &cache)?)
+                let calib = pipeline::resolve_calibration(m, a.calibration.as_deref(), None);
+                let p = pipeline::prepare(m, &calib, &settings.quant)?;
+                let settings = bench::with_width(&settings, a.width, &p)?;
+                Some(bench_model(a, m, &p, &settings, &cache)?)
             }
-            None => None,
+            (None, Some(c)) => {
+                bar.step(&format!("measuring {}", c.display()));
+                let c = CompiledModel::read(c)?;
+                let Source::Onnx { path, .. } = &c.source else {
+                    anyhow::bail!("bench --compiled needs a model compiled from an ONNX file (the MLP family has --family)")
+                };
+                let mut s = c.settings.clone();
+                s.backend = a.backend;
+                Some(bench_model(a, path, &c.prepared()?, &s, &cache)?)
+            }
+            (None, None) => None,
         };
         let family = if a.family.is_empty() {
             vec![]
@@ -112,16 +138,79 @@ pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bench_model(a: &BenchArgs, model: &Path, settings: &Settings, cache: &ParamsCache) -> anyhow::Result<ModelBench> {
+fn bench_model(a: &BenchArgs, model: &Path, p: &Prepared, settings: &Settings, cache: &ParamsCache) -> anyhow::Result<ModelBench> {
     let beside = |name: &str| model.parent().unwrap_or(Path::new(".")).join(name);
-    let calib = pipeline::calibration_path(model, a.calibration.as_deref(), a.input.as_deref())?;
-    let p = pipeline::prepare(model, &calib, &settings.quant)?;
-    let settings = &bench::with_width(settings, a.width, &p)?;
-    let input_path = a.input.clone().or_else(|| Some(beside("input.json")).filter(|p| p.is_file())).unwrap_or(calib);
-    let data = Dataset::load(&input_path)?;
-    data.check_shape(&p.quant.input_shape)?;
+    let input_path = match (&a.input, &p.calibration) {
+        (Some(i), _) => i.clone(),
+        (None, _) if beside("input.json").is_file() => beside("input.json"),
+        (None, Calibration::File(f)) => f.clone(),
+        (None, Calibration::Range { .. }) => anyhow::bail!("no input to prove: pass --input FILE (or put input.json beside the model)"),
+    };
+    let data = Dataset::load(&input_path)?.fit(&p.quant.input_shape)?;
     let input = data.samples.first().ok_or_else(|| anyhow::anyhow!("{}: no sample", input_path.display()))?;
-    Ok(bench::bench_prepared(&model.display().to_string(), &p, settings, cache, input, a.runs)?)
+    Ok(bench::bench_prepared(&model.display().to_string(), p, settings, cache, input, a.runs)?)
+}
+
+fn bench_batches(a: &BenchArgs, settings: &Settings, cache: &ParamsCache, json: bool) -> anyhow::Result<()> {
+    let bar = Progress::new(json);
+    let result = (|| {
+        let mut points = Vec::new();
+        if let Some(model) = &a.model {
+            let calib = pipeline::resolve_calibration(model, a.calibration.as_deref(), None);
+            let data_path = match (&a.input, &calib) {
+                (Some(i), _) => i.clone(),
+                (None, Calibration::File(f)) => f.clone(),
+                (None, Calibration::Range { .. }) => anyhow::bail!("no samples to batch: pass --input FILE (N samples)"),
+            };
+            let p = pipeline::prepare(model, calib, &settings.quant)?;
+            let data = Dataset::load(&data_path)?;
+            let samples = pipeline::batch_samples(&data, &p.quant.input_shape)?;
+            let name = model.display().to_string();
+            points.extend(bench::batch::batch_sweep(&name, &p, settings, a.width, &a.batch, &samples, cache, a.runs, &|m| bar.step(m))?);
+        }
+        for &h in &a.family {
+            let widths = bench::family_widths(h);
+            let calibration = bench::synth::samples(64, 32, false, a.seed ^ 0x5eed);
+            let graph = bench::synth::mlp(&widths, a.seed.wrapping_add(h as u64));
+            let p = bench::synth::prepare_graph(graph, &calibration, &settings.quant)?;
+            let name = format!("mlp-64-{h}-{h}-10");
+            points.extend(bench::batch::batch_sweep(&name, &p, settings, a.width, &a.batch, &calibration, cache, a.runs, &|m| bar.step(m))?);
+        }
+        Ok::<_, anyhow::Error>(points)
+    })();
+    bar.finish();
+    let points = result?;
+    if json {
+        let v = json!({ "batches": points, "runs": a.runs, "peak_memory_bytes": peak_memory_bytes(),
+                        "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{:<28} {:>5} {:>5} {:>3} {:>8} {:>6} {:>9} {:>9} {:>10} {:>11} {:>9} {:>9}",
+        "model", "batch", "width", "k", "rows", "advice", "freivalds", "keygen", "prove", "per input", "vs N=1", "proof"
+    );
+    for pt in &points {
+        let first = points.iter().find(|q| q.model == pt.model && q.batch == 1);
+        let vs = first.map_or("-".into(), |f| format!("{:.3}", pt.per_input_s / f.per_input_s.max(1e-12)));
+        println!(
+            "{:<28} {:>5} {:>5} {:>3} {:>8} {:>6} {:>9} {:>9} {:>10} {:>11} {:>9} {:>8}B",
+            truncate(&pt.model, 28), pt.batch, pt.width, pt.k, pt.rows, pt.advice_columns, pt.freivalds_layers,
+            secs(pt.keygen_s), secs(pt.prove_s), secs(pt.per_input_s), vs, pt.proof_bytes
+        );
+    }
+    println!("prove: median of {} run(s); vs N=1: prove time per input against the batch of 1", a.runs.max(1));
+    if let Some(b) = peak_memory_bytes() {
+        println!("peak memory {:.1} MiB (whole run)", b as f64 / (1 << 20) as f64);
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    match s.chars().count() <= n {
+        true => s.to_string(),
+        false => std::iter::once('…').chain(s.chars().rev().take(n - 1).collect::<Vec<_>>().into_iter().rev()).collect(),
+    }
 }
 
 /// Seconds in a readable unit.

@@ -1,56 +1,104 @@
-//! `zkinfer commit` and `zkinfer reveal-check`: publish a model's Poseidon commitment now, the
-//! model later.
-use std::path::{Path, PathBuf};
+//! `zkinfer commit` and `zkinfer reveal-check`: publish a model's identity now, the model later.
+use std::path::Path;
 
 use serde_json::json;
-use zkinfer::circuits::{Visibility, WeightVisibility};
-use zkinfer::pipeline::{self, Prepared, Settings};
+use zkinfer::circuits::WeightVisibility;
+use zkinfer::pipeline::{self, Calibration, Prepared, Settings};
+use zkinfer::report::Timings;
+use zkinfer::verifier::ModelIdentity;
 
 use super::ModelArgs;
 
-/// The model quantized with the given settings, for hashed weights.
-fn prepare(m: &ModelArgs) -> anyhow::Result<(Prepared, Settings, PathBuf)> {
-    let vis = Visibility { weights: WeightVisibility::Hashed, ..m.visibility() };
-    let settings = m.settings().with_visibility(vis);
-    let calib = pipeline::calibration_path(&m.model, m.calibration.as_deref(), None)?;
-    let p = pipeline::prepare(&m.model, &calib, &settings.quant)?;
-    Ok((p, settings, calib))
+/// The model quantized with the given settings; `commit` and `reveal-check` default to hashed
+/// weights (the delayed-publication case) unless `--weights fixed` is given. With `--compiled`,
+/// the compiled model's settings (its weights visibility included) are used as they are.
+fn prepare(m: &ModelArgs) -> anyhow::Result<(Prepared, Settings, Calibration)> {
+    let mut args = m.clone();
+    if m.compiled.is_none() {
+        args.weights = Some(m.weights.unwrap_or(WeightVisibility::Hashed));
+    }
+    let (c, p) = args.compiled()?;
+    m.check_backend_options(c.settings.backend)?;
+    let calib = p.calibration.clone();
+    Ok((p, c.settings, calib))
+}
+
+/// The model's name for messages.
+fn model_name(m: &ModelArgs) -> String {
+    match (&m.model, &m.compiled) {
+        (Some(p), _) | (None, Some(p)) => p.display().to_string(),
+        (None, None) => format!("MLP {:?}", m.mlp),
+    }
 }
 
 pub fn commit(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
     let (p, settings, _) = prepare(m)?;
-    let c = pipeline::commit(&p, &settings)?;
+    let c = pipeline::commit(&p, &settings, &m.cache(), &mut Timings::default())?;
     let text = serde_json::to_string_pretty(&c)?;
     std::fs::write(out, &text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "model_hash": c.model_hash, "architecture": c.architecture, "stored": out }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "identity": c.identity, "model_hash": c.model_hash, "architecture": c.architecture,
+                "weights": settings.circuit.visibility.weights, "backend": settings.backend, "k": c.k,
+                "width": settings.circuit.width, "stored": out,
+            }))?
+        );
     } else {
-        println!("model hash  {}", c.model_hash);
+        println!("identity    {}", c.identity);
+        match settings.circuit.visibility.weights {
+            WeightVisibility::Hashed => println!("commitment  {} (the weights stay private)", c.model_hash),
+            WeightVisibility::Fixed => println!("model hash  {} (SHA-256 of the quantized model)", c.model_hash),
+        }
         println!("stored      {}", out.display());
-        println!("proofs made with --weights hashed (same --bits, --weight-bits, calibration) carry this hash");
+        println!(
+            "verify with `zkinfer verify --proof P --model-hash {}`: it accepts only proofs checked by this key ({} weights, {} backend, width {}, k = {}; prove with the same settings)",
+            c.identity, settings.circuit.visibility.weights, settings.backend, settings.circuit.width, c.k
+        );
     }
     Ok(())
 }
 
-pub fn reveal_check(m: &ModelArgs, hash: &str, json: bool) -> anyhow::Result<()> {
+/// Recompute the revealed model's identity: its weights commitment and the digest of the key
+/// its public architecture produces (keygen from scratch), and compare with `expected`.
+pub fn reveal_check(m: &ModelArgs, expected: &str, json: bool) -> anyhow::Result<()> {
     let (p, settings, calib) = prepare(m)?;
-    let got = pipeline::model_commitment(&p, &settings)?;
-    let matches = pipeline::same_hash(&got, hash);
+    let c = pipeline::commit(&p, &settings, &m.cache(), &mut Timings::default())?;
+    let got = ModelIdentity::parse(&c.identity)?;
+    let want = ModelIdentity::parse(expected)?;
+    // A bare commitment (no key digest) checks the weights only: say so.
+    let commitment_only = want.weights.is_none() && got.weights.as_deref() == Some(want.key_hex().as_str());
+    let matches = want == got || commitment_only;
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "match": matches, "model_hash": got, "expected": hash.trim() }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "match": matches, "identity": c.identity, "expected": expected.trim(), "key_checked": !commitment_only,
+            }))?
+        );
     }
     if !matches {
         anyhow::bail!(
-            "no match: {} (bits {}, weight bits {}, calibration {}) hashes to {got}, not {}",
-            m.model.display(),
+            "no match: {} ({} weights, bits {}, weight bits {}, width {}, {} backend, calibration {}) has identity {}, not {}",
+            model_name(m),
+            settings.circuit.visibility.weights,
             settings.quant.bits,
             settings.quant.weight_bits,
-            calib.display(),
-            hash.trim()
+            settings.circuit.width,
+            settings.backend,
+            calib,
+            c.identity,
+            expected.trim()
         );
     }
     if !json {
-        println!("match       {} hashes to {got}", m.model.display());
+        println!("match       {} has identity {}", model_name(m), c.identity);
+        if commitment_only {
+            println!("note        only the weights commitment was compared; pass the full identity COMMITMENT:KEYDIGEST to check the key too");
+        } else {
+            println!("            weights commitment and verifying key (regenerated from the architecture) both match");
+        }
     }
     Ok(())
 }

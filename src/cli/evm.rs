@@ -30,7 +30,7 @@ pub fn create(dir: &Path, vk: Option<&Path>, srs: Option<&Path>, json: bool) -> 
     if json {
         let timings: serde_json::Map<String, serde_json::Value> = t.0.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         let v = json!({
-            "solidity": sol, "bytecode": bin, "model_hash": meta.model_hash, "srs": meta.srs, "solc": meta.solc,
+            "solidity": sol, "bytecode": bin, "model_hash": meta.model_hash, "identity": meta.identity, "srs": meta.srs, "solc": meta.solc,
             "source_chars": meta.source_chars, "deployment_bytes": meta.deployment_bytes,
             "runtime_bytes": meta.runtime_bytes, "eip170_limit": EIP170_LIMIT, "key": meta.shape, "timings_s": timings,
         });
@@ -49,21 +49,34 @@ pub fn create(dir: &Path, vk: Option<&Path>, srs: Option<&Path>, json: bool) -> 
         meta.shape.k, meta.shape.public_inputs, meta.shape.fixed_commitments, meta.shape.permutation_commitments
     );
     println!("compiler    solc {}", meta.solc);
+    println!("identity    {} (the key digest of the key this contract verifies)", meta.identity);
     Ok(())
 }
 
-pub fn verify(proof: &Path, vk: Option<&Path>, verifier: Option<&Path>, hash: Option<&str>, json: bool) -> anyhow::Result<()> {
-    let run = steps::verify_evm(proof, vk, verifier, hash)?;
+pub fn verify(
+    proof: &Path,
+    vk: Option<&Path>,
+    verifier: Option<&Path>,
+    hash: Option<&str>,
+    allow_insecure_srs: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let opts = zkinfer::verifier::VerifyOptions { expected_identity: hash, allow_insecure_srs };
+    let run = steps::verify_evm(proof, vk, verifier, &opts, &ParamsCache::default())?;
     let o = &run.outcome;
     if json {
         let v = json!({
             "accepted": o.accepted, "gas_used": o.gas_used, "model_hash": run.model_hash,
+            "identity": run.identity, "identity_checked": run.identity_checked,
             "calldata": run.calldata_path, "calldata_bytes": run.calldata_bytes, "proof_bytes": run.proof_bytes,
             "deployment_bytes": run.deployment_bytes, "reason": if o.accepted { None } else { Some(&o.reason) },
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else if o.accepted {
-        println!("accepted    by the EVM verifier, proof for model {}", run.model_hash);
+        println!("accepted    by the EVM verifier, proof for model identity {}", run.identity);
+        if !run.identity_checked && vk.is_none() {
+            eprintln!("warning: {}", super::verify::UNCHECKED_NOTE);
+        }
         println!("gas used    {}", o.gas_used.map(|g| g.to_string()).unwrap_or_else(|| "unknown".into()));
         println!("calldata    {} ({} bytes)", run.calldata_path.display(), run.calldata_bytes);
     }

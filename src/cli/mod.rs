@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch.
 mod bench;
 mod commit;
+mod estimate;
 mod evm;
 mod inspect;
 mod progress;
@@ -12,7 +13,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use zkinfer::circuits::{TensorVisibility, Visibility, WeightVisibility};
 use zkinfer::models::QuantConfig;
-use zkinfer::pipeline::Settings;
+use zkinfer::compiled::{self, CompileRequest, CompiledModel, SourceSpec};
+use zkinfer::pipeline::{self, Calibration, Prepared, Settings};
 use zkinfer::prover::Backend;
 
 #[derive(Parser)]
@@ -37,6 +39,18 @@ pub enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Compile a model into DIR/compiled.json: the quantized model, its settings, identity and
+    /// circuit size, and the SHA-256 of the files it came from. setup, prove, commit, bench,
+    /// estimate and create-evm-verifier take it (--compiled).
+    Compile {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Before any key exists: predicted k, rows, columns, and per backend the peak memory,
+    /// setup and prove time (cost model fitted on this machine, src/estimate/cost_model.json).
+    Estimate(ModelArgs),
     /// Compile the model and generate parameters and keys into DIR.
     Setup {
         #[command(flatten)]
@@ -58,12 +72,28 @@ pub enum Command {
     Verify {
         #[arg(long)]
         proof: PathBuf,
-        /// Verifying key (default: vk.bin beside the proof).
+        /// Verifying key you trust (default: vk.bin beside the proof, which proves nothing
+        /// about the model unless --model-hash is given).
         #[arg(long)]
         vk: Option<PathBuf>,
-        /// Reject unless the proof is for this model hash (hex).
-        #[arg(long)]
+        /// Reject unless the key has this model identity (what `zkinfer commit` prints:
+        /// KEYDIGEST, or COMMITMENT:KEYDIGEST with hashed weights).
+        #[arg(long, visible_alias = "identity")]
         model_hash: Option<String>,
+        /// Accept keys made with the insecure fixed-seed KZG SRS (tests and demos only).
+        #[arg(long)]
+        allow_insecure_srs: bool,
+    },
+    /// Generate (or check the cache has) the parameters for circuit size K: IPA parameters are
+    /// deterministic, the KZG ones here the INSECURE test SRS. `verify` never generates them.
+    Params {
+        #[arg(long)]
+        k: u32,
+        #[arg(long, default_value = "ipa")]
+        backend: Backend,
+        /// Cache directory (default: $ZKINFER_CACHE or ~/.cache/zkinfer).
+        #[arg(long)]
+        cache: Option<PathBuf>,
     },
     /// Print and store (in OUT, default commitment.json) the Poseidon commitment of the model's
     /// weights, as proofs with `--weights hashed` expose it, without revealing the model.
@@ -95,6 +125,9 @@ pub enum Command {
         /// The KZG SRS file the key was made with, when it is not in the cache yet.
         #[arg(long)]
         srs: Option<PathBuf>,
+        /// A compiled model (KZG backend): when DIR has no keys for it, run setup into DIR first.
+        #[arg(long)]
+        compiled: Option<PathBuf>,
     },
     /// Run the compiled verifier contract on a KZG proof in an in-process EVM (revm); writes
     /// the calldata beside the proof (calldata.bin); exit code 0 only when the contract accepts.
@@ -104,24 +137,48 @@ pub enum Command {
         /// Verifying key (default: vk.bin beside the proof).
         #[arg(long)]
         vk: Option<PathBuf>,
-        /// Creation bytecode, hex (default: Verifier.bin beside the proof).
+        /// Creation bytecode, hex (default: Verifier.bin beside the proof). It must be the
+        /// contract zkinfer generates from the key (checked by regenerating it).
         #[arg(long)]
         verifier: Option<PathBuf>,
-        /// Reject unless the proof is for this model hash (hex).
-        #[arg(long)]
+        /// Reject unless the key has this model identity (what `zkinfer commit` prints).
+        #[arg(long, visible_alias = "identity")]
         model_hash: Option<String>,
+        /// Accept keys made with the insecure fixed-seed KZG SRS (tests and demos only).
+        #[arg(long)]
+        allow_insecure_srs: bool,
     },
 }
 
+/// Options that choose a model and how it is compiled. Either `--model M.onnx` (or `--mlp`)
+/// with compile options, or `--compiled C` (a `compiled.json` from `zkinfer compile`, or its
+/// directory), which fixes them all.
 #[derive(Args, Clone)]
 pub struct ModelArgs {
-    /// The ONNX model.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// Calibration samples (EZKL format). Default: calibration.json beside the model, else
-    /// the input / data file itself.
+    /// The ONNX model (external data files, e.g. model.onnx.data, are read from its directory).
+    #[arg(long, required_unless_present_any = ["compiled", "mlp"])]
+    pub model: Option<PathBuf>,
+    /// A compiled model: DIR/compiled.json from `zkinfer compile --out DIR` (or DIR itself).
+    /// It fixes the quantization, calibration and circuit settings.
+    #[arg(long, conflicts_with_all = ["model", "mlp", "calibration", "input_range", "bits", "weight_bits", "width",
+        "weights", "input_visibility", "output_visibility"])]
+    pub compiled: Option<PathBuf>,
+    /// Instead of an ONNX file, the synthetic MLP of `zkinfer bench` with these layer widths,
+    /// e.g. `64,512,512,10` (seeded random weights, see --seed).
+    #[arg(long, value_delimiter = ',', conflicts_with = "model")]
+    pub mlp: Vec<usize>,
+    /// Seed of the --mlp weights.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Calibration samples (EZKL format: one list per sample, or all samples concatenated in
+    /// one list). Default: calibration.json beside the model, else the --input-range default.
+    /// Never the proved input.
     #[arg(long)]
     pub calibration: Option<PathBuf>,
+    /// Without calibration data: calibrate on 32 deterministic inputs in [LO, HI] (the two
+    /// constant inputs LO and HI, then uniform values from a fixed seed). Default -1,1.
+    #[arg(long, value_name = "LO,HI", conflicts_with = "calibration", allow_hyphen_values = true, value_parser = parse_range)]
+    pub input_range: Option<(f32, f32)>,
     /// Activation bits (lookup tables have 2^bits rows).
     #[arg(long, default_value_t = QuantConfig::default().bits)]
     pub bits: u32,
@@ -132,10 +189,10 @@ pub struct ModelArgs {
     /// lowest estimated proving cost, see `pipeline::auto_width`).
     #[arg(long)]
     pub width: Option<usize>,
-    /// Weights: `fixed` (in the verifying key) or `hashed` (private; their Poseidon commitment
-    /// is a public input, see `zkinfer commit`).
-    #[arg(long, default_value = "fixed")]
-    pub weights: WeightVisibility,
+    /// Weights: `fixed` (in the verifying key; the default) or `hashed` (private; their
+    /// Poseidon commitment is a public input; the default of `commit` and `reveal-check`).
+    #[arg(long)]
+    pub weights: Option<WeightVisibility>,
     /// Input: `public` (its values are public inputs), `hashed` (only its Poseidon hash) or
     /// `private`.
     #[arg(long, default_value = "public")]
@@ -143,9 +200,13 @@ pub struct ModelArgs {
     /// Output: `public`, `hashed` or `private`.
     #[arg(long, default_value = "public")]
     pub output_visibility: TensorVisibility,
-    /// Commitment backend.
-    #[arg(long, default_value = "ipa")]
-    pub backend: Backend,
+    /// Inferences per proof (default 1; `prove` takes it from the input file: one list per
+    /// sample, or EZKL's flat layout of N x input size). Part of the compiled settings.
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Commitment backend (default ipa; with --compiled, the compiled model's).
+    #[arg(long)]
+    pub backend: Option<Backend>,
     /// Where IPA parameters are cached (default: $ZKINFER_CACHE or ~/.cache/zkinfer).
     #[arg(long)]
     pub cache: Option<PathBuf>,
@@ -158,6 +219,17 @@ pub struct ModelArgs {
     pub srs_sha256: Option<String>,
 }
 
+fn parse_range(s: &str) -> Result<(f32, f32), String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let [lo, hi] = parts.as_slice() else { return Err(format!("expected LO,HI, got {s:?}")) };
+    let num = |v: &str| v.parse::<f32>().map_err(|e| format!("{v:?}: {e}"));
+    let (lo, hi) = (num(lo)?, num(hi)?);
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Err(format!("need finite LO < HI, got [{lo}, {hi}]"));
+    }
+    Ok((lo, hi))
+}
+
 impl ModelArgs {
     pub fn settings(&self) -> Settings {
         let mut s = Settings::default();
@@ -166,19 +238,61 @@ impl ModelArgs {
         if let Some(w) = self.width {
             s.circuit.width = w;
         }
-        s.backend = self.backend;
+        s.backend = self.backend.unwrap_or(Backend::Ipa);
+        s.circuit.batch = self.batch.unwrap_or(1);
         s.with_visibility(self.visibility())
     }
     pub fn visibility(&self) -> Visibility {
-        Visibility { input: self.input_visibility, output: self.output_visibility, weights: self.weights }
-    }
-    /// Settings with the automatic width resolved for the prepared model.
-    pub fn settings_for(&self, p: &zkinfer::pipeline::Prepared) -> anyhow::Result<Settings> {
-        let mut s = self.settings();
-        if self.width.is_none() {
-            s.circuit.width = zkinfer::pipeline::auto_width_for(p, &s.circuit)?;
+        Visibility {
+            input: self.input_visibility,
+            output: self.output_visibility,
+            weights: self.weights.unwrap_or(WeightVisibility::Fixed),
         }
-        Ok(s)
+    }
+    /// What `--model` / `--mlp` and the compile options ask for (not for `--compiled`).
+    pub fn request(&self) -> anyhow::Result<CompileRequest> {
+        let (source, calibration) = match (&self.model, self.mlp.is_empty()) {
+            (Some(m), _) => {
+                (SourceSpec::Onnx(m.clone()), pipeline::resolve_calibration(m, self.calibration.as_deref(), self.input_range))
+            }
+            (None, false) => {
+                let c = match (&self.calibration, self.input_range) {
+                    (Some(f), _) => Calibration::File(f.clone()),
+                    (None, Some((lo, hi))) => Calibration::range(lo, hi),
+                    (None, None) => Calibration::default_range(),
+                };
+                (SourceSpec::SyntheticMlp { widths: self.mlp.clone(), seed: self.seed }, c)
+            }
+            (None, true) => anyhow::bail!("no model: pass --model M.onnx, --mlp WIDTHS or --compiled C"),
+        };
+        Ok(CompileRequest { source, calibration, settings: self.settings(), auto_width: self.width.is_none() })
+    }
+    /// The compiled model these options name: `--compiled` read (and checked), or the model
+    /// compiled in memory. `--backend` overrides a compiled model's backend.
+    pub fn compiled(&self) -> anyhow::Result<(CompiledModel, Prepared)> {
+        if let Some(c) = &self.compiled {
+            let mut c = CompiledModel::read(c)?;
+            if let Some(b) = self.backend {
+                c.settings.backend = b;
+            }
+            let p = c.prepared()?;
+            return Ok((c, p));
+        }
+        Ok(compiled::compile(&self.request()?)?)
+    }
+    /// The compiled model, kept in `dir/compiled.json`: `--compiled` copied there, or the model
+    /// compiled there unless the one already there answers the same request. The flag says
+    /// whether `dir`'s compiled model was reused.
+    pub fn compile_into(&self, dir: &std::path::Path) -> anyhow::Result<(CompiledModel, Prepared, bool)> {
+        if self.compiled.is_some() {
+            let (c, p) = self.compiled()?;
+            let same = CompiledModel::read(dir).map(|d| d == c).unwrap_or(false);
+            if !same {
+                c.write(dir)?;
+            }
+            return Ok((c, p, same));
+        }
+        Ok(compiled::compile_into(&self.request()?, dir)?)
     }
     pub fn cache(&self) -> zkinfer::prover::ParamsCache {
         let cache = match &self.cache {
@@ -191,8 +305,8 @@ impl ModelArgs {
         }
     }
     /// `--srs` only means something for KZG; KZG without it uses the insecure SRS: say so.
-    fn check_backend_options(&self) -> anyhow::Result<()> {
-        match (self.backend, &self.srs) {
+    fn check_backend_options(&self, backend: Backend) -> anyhow::Result<()> {
+        match (backend, &self.srs) {
             (Backend::Ipa, Some(_)) => anyhow::bail!("--srs is a KZG option: add --backend kzg (IPA needs no SRS)"),
             (Backend::Kzg, None) => evm::warn_insecure_srs(),
             _ => {}
@@ -205,21 +319,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Inspect(m) => inspect::inspect(&m, cli.json),
         Command::Accuracy { model, data } => inspect::accuracy(&model, &data, cli.json),
-        Command::Setup { model, out } => {
-            model.check_backend_options()?;
-            prove::setup(&model, &out, cli.json)
+        Command::Compile { model, out } => prove::compile(&model, &out, cli.json),
+        Command::Estimate(m) => estimate::estimate(&m, cli.json),
+        Command::Setup { model, out } => prove::setup(&model, &out, cli.json),
+        Command::Prove { model, input, out } => prove::prove(&model, &input, &out, cli.json),
+        Command::Verify { proof, vk, model_hash, allow_insecure_srs } => {
+            verify::verify(&proof, vk.as_deref(), model_hash.as_deref(), allow_insecure_srs, cli.json)
         }
-        Command::Prove { model, input, out } => {
-            model.check_backend_options()?;
-            prove::prove(&model, &input, &out, cli.json)
-        }
-        Command::Verify { proof, vk, model_hash } => verify::verify(&proof, vk.as_deref(), model_hash.as_deref(), cli.json),
+        Command::Params { k, backend, cache } => verify::params(k, backend, cache.as_deref(), cli.json),
         Command::Commit { model, out } => commit::commit(&model, &out, cli.json),
         Command::RevealCheck { model, hash } => commit::reveal_check(&model, &hash, cli.json),
         Command::Bench(a) => bench::bench(&a, cli.json),
-        Command::CreateEvmVerifier { dir, vk, srs } => evm::create(&dir, vk.as_deref(), srs.as_deref(), cli.json),
-        Command::VerifyEvm { proof, vk, verifier, model_hash } => {
-            evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), cli.json)
+        Command::CreateEvmVerifier { dir, vk, srs, compiled } => {
+            if let Some(c) = compiled {
+                prove::ensure_keys(&c, &dir, srs.as_deref(), cli.json)?;
+            }
+            evm::create(&dir, vk.as_deref(), srs.as_deref(), cli.json)
+        }
+        Command::VerifyEvm { proof, vk, verifier, model_hash, allow_insecure_srs } => {
+            evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), allow_insecure_srs, cli.json)
         }
     }
 }

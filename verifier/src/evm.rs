@@ -57,6 +57,8 @@ pub enum EvmError {
     TooLarge { runtime: usize, limit: usize, detail: String },
     #[error("deploying the verifier contract failed: {0}")]
     Deploy(String),
+    #[error("{path} is not the verifier contract of the key in hand (identity {identity}): zkinfer regenerates the contract from the key and the bytecode differs; run `zkinfer create-evm-verifier` again or drop the file")]
+    ContractMismatch { path: String, identity: String },
     #[error(transparent)]
     Verify(#[from] VerifyError),
 }
@@ -269,7 +271,10 @@ mod instance_loop {
                     if i {{ inv_d := mulmod(inv, mload(add({pre:#x}, mul(sub(i, 1), 0x20))), q) }}
                     inv := mulmod(inv, addmod(z, sub(q, w), q), q)
                     let li := mulmod(mulmod(numer, w, q), inv_d, q)
-                    result := addmod(result, mulmod(li, mod(calldataload(mul(i, 0x20)), q), q), q)
+                    // A public input is a field element: x and x + r must not both verify.
+                    let x := calldataload(mul(i, 0x20))
+                    ok := and(ok, lt(x, q))
+                    result := addmod(result, mulmod(li, x, q), q)
                 }}
             }}
             ",

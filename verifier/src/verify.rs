@@ -22,10 +22,11 @@ use zkinfer_circuits::{hash_to_field, poseidon, to_field, ModelCircuit, TensorVi
 use crate::artifact::{ProofFile, PublicTensor, VkFile};
 use crate::backend::Backend;
 use crate::error::VerifyError;
+use crate::identity::{check_expected, identity_of, key_digest_of, ModelIdentity};
+use crate::insecure::is_insecure_s_g2;
 use crate::transcript::EvmTranscriptRead;
 
-/// Largest circuit this verifier accepts (guards allocations driven by untrusted files).
-pub const MAX_K: u32 = 26;
+pub use crate::artifact::MAX_K;
 
 /// Public parameters of the commitment scheme, for the verifying key's `k`.
 pub enum VerifierParams {
@@ -58,6 +59,15 @@ pub fn kzg_s_g2_hex(params: &ParamsKZG<Bn256>) -> String {
 /// What a successful verification establishes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VerifiedOutput {
+    /// The identity of the key the proof verified with, recomputed from that key (see
+    /// [`crate::identity`]): `KEYDIGEST` (fixed weights) or `COMMITMENT:KEYDIGEST` (hashed).
+    pub identity: ModelIdentity,
+    /// Whether the caller supplied an expected identity and it matched. Without one, the
+    /// verification shows only that the proof is consistent with the key it came with.
+    pub identity_checked: bool,
+    /// The hash the proof carries: with fixed weights the SHA-256 of the quantized model
+    /// (bound through the key, whose constant and header it must equal), with hashed weights
+    /// the Poseidon weights commitment (a public input).
     pub model_hash: String,
     /// Values only when public (see `visibility`).
     pub input: PublicTensor,
@@ -71,9 +81,7 @@ pub struct VerifiedOutput {
 }
 
 fn check_tensor(what: &'static str, t: &PublicTensor, shape: &[usize], scale: i32, bits: u32) -> Result<(), VerifyError> {
-    // The shape comes from the untrusted key header: its product may overflow.
-    let expected = crate::artifact::element_count(shape)
-        .ok_or_else(|| VerifyError::Malformed { what, reason: format!("shape {shape:?} has too many elements") })?;
+    let expected: usize = shape.iter().product();
     if t.values.len() != expected || t.shape != shape {
         return Err(VerifyError::Length { what, got: t.values.len(), expected });
     }
@@ -100,11 +108,6 @@ fn tensor_part(
     scale: i32,
     bits: u32,
 ) -> Result<Vec<Fr>, VerifyError> {
-    // A hash field is reported as verified, so it may appear only where the proof checks it
-    // (issue 10, finding 4; the `verify` fuzz target's oracle).
-    if vis != TensorVisibility::Hashed && hash.is_some() {
-        return Err(VerifyError::Malformed { what, reason: format!("a hash field for a {vis} tensor (only hashed tensors have one)") });
-    }
     if vis == TensorVisibility::Public {
         check_tensor(what, t, shape, scale, bits)?;
         return Ok(t.values.iter().map(|&v| to_field::<Fr>(v)).collect());
@@ -134,19 +137,16 @@ fn hash_bytes(hex_hash: &str) -> Result<[u8; 32], VerifyError> {
     })
 }
 
-/// The checks that need no proof system (backend, visibility, model hash, `k`, shapes and
-/// ranges of the public values), then the public inputs `[model hash, input part, output
-/// part]` as field elements, in the order the circuit (and the EVM verifier's calldata) expects
-/// them (see `zkinfer_circuits::instances_for`).
-pub fn public_instances(vk: &VkFile, proof: &ProofFile, expected_model_hash: Option<&str>) -> Result<Vec<Fr>, VerifyError> {
+/// The checks that need no proof system (the key header's bounds, backend, visibility, model
+/// hash, `k`, shapes and ranges of the public values, hash fields only where a tensor is
+/// hashed), then the public inputs `[model hash, input part, output part]` as field elements,
+/// in the order the circuit (and the EVM verifier's calldata) expects them (see
+/// `zkinfer_circuits::instances_for`). The model identity is not checked here: see [`verify`].
+pub fn public_instances(vk: &VkFile, proof: &ProofFile) -> Result<Vec<Fr>, VerifyError> {
     let h = &vk.header;
+    h.check()?;
     if proof.backend != h.backend {
         return Err(VerifyError::BackendMismatch { proof: proof.backend, vk: h.backend });
-    }
-    if let Some(expected) = expected_model_hash {
-        if !proof.model_hash.eq_ignore_ascii_case(expected.trim()) {
-            return Err(VerifyError::ModelHashMismatch { got: proof.model_hash.clone(), expected: expected.trim().into() });
-        }
     }
     let vis = h.circuit.visibility;
     if proof.visibility != vis {
@@ -161,8 +161,11 @@ pub fn public_instances(vk: &VkFile, proof: &ProofFile, expected_model_hash: Opt
     if proof.k != h.k {
         return Err(VerifyError::KMismatch { proof: proof.k, vk: h.k });
     }
-    if h.k > MAX_K || !(2..=24).contains(&h.bits) {
-        return Err(VerifyError::Malformed { what: "verifying key", reason: format!("k = {}, bits = {}", h.k, h.bits) });
+    // A hash field is a claim only where the tensor is hashed (then the proof binds it).
+    for (what, vis, hash) in [("input", vis.input, &proof.input_hash), ("output", vis.output, &proof.output_hash)] {
+        if vis != TensorVisibility::Hashed && hash.is_some() {
+            return Err(VerifyError::Malformed { what, reason: format!("a {vis} tensor carries a hash: nothing would check it") });
+        }
     }
     // The halo2 key starts with a version byte and k (u32 LE); check k before parsing.
     let key_k = vk.key.get(1..5).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_le_bytes);
@@ -189,35 +192,62 @@ pub fn public_instances(vk: &VkFile, proof: &ProofFile, expected_model_hash: Opt
 /// definition and the header's circuit parameters).
 pub fn read_key(vk: &VkFile) -> Result<VerifyingKey<G1Affine>, VerifyError> {
     let circuit_params = vk.header.circuit;
-    circuit_params
-        .check()
-        .map_err(|e| VerifyError::Malformed { what: "verifying key", reason: e.to_string() })?;
+    vk.header.check()?;
+    // The halo2 key starts with a version byte and k (u32 LE); check k before parsing.
+    let key_k = vk.key.get(1..5).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_le_bytes);
+    if key_k != Some(vk.header.k) {
+        return Err(VerifyError::Malformed { what: "verifying key", reason: format!("key k {key_k:?} != header k {}", vk.header.k) });
+    }
+    let mut rest = vk.key.as_slice();
     let read = catch_unwind(AssertUnwindSafe(|| {
-        VerifyingKey::<G1Affine>::read::<_, ModelCircuit<Fr>>(&mut vk.key.as_slice(), SerdeFormat::Processed, circuit_params)
+        VerifyingKey::<G1Affine>::read::<_, ModelCircuit<Fr>>(&mut rest, SerdeFormat::Processed, circuit_params)
     }));
     match read {
+        Ok(Ok(_)) if !rest.is_empty() => Err(VerifyError::TrailingBytes { what: "verifying key", extra: rest.len() }),
         Ok(Ok(key)) => Ok(key),
         Ok(Err(e)) => Err(VerifyError::Malformed { what: "verifying key", reason: e.to_string() }),
         Err(_) => Err(VerifyError::Malformed { what: "verifying key", reason: "unreadable key data".into() }),
     }
 }
 
-/// Verify `proof` with `vk` and `params`. With `expected_model_hash`, the proof must also be
-/// for that model. Returns the verified output.
+/// What the caller of [`verify_with`] trusts and allows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerifyOptions<'a> {
+    /// The model identity the caller expects (what `zkinfer commit` prints). Without it the
+    /// verifier only shows that the proof is consistent with the key it was handed.
+    pub expected_identity: Option<&'a str>,
+    /// Accept keys made with the insecure fixed-seed KZG SRS (tests and demos only).
+    pub allow_insecure_srs: bool,
+}
+
+/// Verify `proof` with `vk` and `params`, refusing the insecure test SRS. With
+/// `expected_identity`, the key must also have that identity. Returns the verified output.
 pub fn verify(
     params: &VerifierParams,
     vk: &VkFile,
     proof: &ProofFile,
-    expected_model_hash: Option<&str>,
+    expected_identity: Option<&str>,
+) -> Result<VerifiedOutput, VerifyError> {
+    verify_with(params, vk, proof, &VerifyOptions { expected_identity, allow_insecure_srs: false })
+}
+
+/// Verify `proof` with `vk` and `params` under `opts`. In this order, so that nothing is
+/// allocated from an unchecked field: the key header's bounds; the proof file against the
+/// header (backend, `k`, visibility, shapes, scales, value ranges, hash fields); the
+/// parameters against the header (backend, `k`, the SRS's `[tau]G2`, the insecure SRS); the
+/// halo2 key (read exactly) and the model identity recomputed from it, against the expected
+/// one; then the proof, whose transcript must be consumed exactly.
+pub fn verify_with(
+    params: &VerifierParams,
+    vk: &VkFile,
+    proof: &ProofFile,
+    opts: &VerifyOptions<'_>,
 ) -> Result<VerifiedOutput, VerifyError> {
     let h = &vk.header;
-    if proof.backend != h.backend {
-        return Err(VerifyError::BackendMismatch { proof: proof.backend, vk: h.backend });
-    }
+    let instance = public_instances(vk, proof)?;
     if params.backend() != h.backend {
         return Err(VerifyError::BackendMismatch { proof: params.backend(), vk: h.backend });
     }
-    let instance = public_instances(vk, proof, expected_model_hash)?;
     if params.k() != h.k {
         return Err(VerifyError::ParamsMismatch { params: params.k(), vk: h.k });
     }
@@ -230,13 +260,23 @@ pub fn verify(
         if !given.eq_ignore_ascii_case(&srs.s_g2) {
             return Err(VerifyError::SrsMismatch { vk: srs.source.clone(), params: format!("[tau]G2 = {}…", given.get(..16).unwrap_or("")) });
         }
+        // By value, not by the header's label (which the key's maker wrote).
+        if !opts.allow_insecure_srs && (srs.is_insecure() || is_insecure_s_g2(&given)) {
+            return Err(VerifyError::InsecureSrs);
+        }
+    }
+    let key = read_key(vk)?;
+    let commitment = (h.circuit.visibility.weights == WeightVisibility::Hashed).then_some(proof.model_hash.as_str());
+    let identity = identity_of(vk, key_digest_of(vk, &key), commitment)?;
+    if let Some(expected) = opts.expected_identity {
+        check_expected(&identity, expected, &proof.model_hash)?;
     }
     let proof_bytes = proof.proof_bytes()?;
-    let key = read_key(vk)?;
+    let mut rest = proof_bytes.as_slice();
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(), VerifyError> {
         match params {
             VerifierParams::Ipa(p) => {
-                let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof_bytes.as_slice());
+                let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
                 verify_proof::<IPACommitmentScheme<G1Affine>, VerifierIPA<G1Affine>, _, _, SingleStrategy<G1Affine>>(
                     p,
                     &key,
@@ -247,7 +287,7 @@ pub fn verify(
                 .map_err(|e| VerifyError::Rejected(format!("{e:?}")))
             }
             VerifierParams::Kzg(p) => {
-                let mut transcript = EvmTranscriptRead::init(proof_bytes.as_slice());
+                let mut transcript = EvmTranscriptRead::init(&mut rest);
                 verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, KzgSingleStrategy<'_, Bn256>>(
                     p,
                     &key,
@@ -263,7 +303,12 @@ pub fn verify(
         Ok(r) => r?,
         Err(_) => return Err(VerifyError::Rejected("the proof system rejected malformed data".into())),
     }
+    if !rest.is_empty() {
+        return Err(VerifyError::TrailingBytes { what: "proof", extra: rest.len() });
+    }
     Ok(VerifiedOutput {
+        identity,
+        identity_checked: opts.expected_identity.is_some(),
         model_hash: proof.model_hash.clone(),
         input: proof.input.clone(),
         output: proof.output.clone(),
@@ -272,63 +317,4 @@ pub fn verify(
         input_hash: proof.input_hash.clone(),
         output_hash: proof.output_hash.clone(),
     })
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-    use crate::artifact::{VkHeader, FORMAT_VERSION};
-    use zkinfer_circuits::CircuitParams;
-
-    /// Found while writing the fuzz targets (`verify`, `vk_bin`): a key header whose input
-    /// shape has an overflowing element count made `check_tensor` panic (debug) or wrap
-    /// (release). It is a typed error now.
-    #[test]
-    fn an_overflowing_header_shape_is_malformed() {
-        let hash = "ab".repeat(32);
-        let header = VkHeader {
-            format: FORMAT_VERSION,
-            backend: Backend::Ipa,
-            k: 9,
-            model_hash: hash.clone(),
-            circuit: CircuitParams { width: 4, ..Default::default() },
-            bits: 6,
-            input_shape: vec![usize::MAX, 2],
-            input_scale: 4,
-            output_shape: vec![1, 1],
-            output_scale: 3,
-            srs: None,
-        };
-        let vk = VkFile { header, key: vec![1, 9, 0, 0, 0] };
-        let tensor = |shape: Vec<usize>, scale| PublicTensor { shape, scale, values: vec![0] };
-        let proof = ProofFile {
-            format: FORMAT_VERSION,
-            backend: Backend::Ipa,
-            k: 9,
-            model_hash: hash,
-            input: tensor(vec![usize::MAX, 2], 4),
-            output: tensor(vec![1, 1], 3),
-            visibility: Default::default(),
-            input_hash: None,
-            output_hash: None,
-            proof: String::new(),
-        };
-        let e = public_instances(&vk, &proof, None).unwrap_err();
-        assert!(matches!(&e, VerifyError::Malformed { what: "input", reason } if reason.contains("too many elements")), "{e}");
-    }
-
-    /// Issue 10, finding 4, and the `verify` fuzz target's oracle: a hash field beside a public
-    /// or private tensor was reported as verified without being checked.
-    #[test]
-    fn hash_fields_of_unhashed_tensors_are_refused() {
-        let t = PublicTensor { shape: vec![1, 2], scale: 3, values: vec![1, 2] };
-        let bogus = "00".repeat(32);
-        for vis in [TensorVisibility::Public, TensorVisibility::Private] {
-            let t = if vis == TensorVisibility::Private { PublicTensor { values: vec![], ..t.clone() } } else { t.clone() };
-            let e = tensor_part("output", vis, &t, Some(&bogus), &[1, 2], 3, 6).unwrap_err();
-            assert!(matches!(&e, VerifyError::Malformed { what: "output", reason } if reason.contains("hash field")), "{e}");
-            assert!(tensor_part("output", vis, &t, None, &[1, 2], 3, 6).is_ok());
-        }
-    }
 }

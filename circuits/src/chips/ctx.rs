@@ -15,7 +15,7 @@
 use halo2_proofs::{
     circuit::{Cell, Region, Value},
     halo2curves::ff::PrimeField,
-    plonk::{Advice, Column, Error, Fixed, Selector},
+    plonk::{Advice, Challenge, Column, Error, Fixed, Selector},
 };
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +137,26 @@ impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
         match self.region.as_deref_mut() {
             Some(region) => region.constrain_constant(cell, value),
             None => Ok(()),
+        }
+    }
+}
+
+impl<F: PrimeField> Ctx<'_, '_, F> {
+    /// Ends the first phase: the real prover commits every first-phase advice column here and
+    /// draws the challenges (MockProver and keygen ignore it). Every first-phase cell must be
+    /// assigned before this call.
+    pub fn next_phase(&mut self) {
+        if let Some(region) = self.region.as_deref_mut() {
+            region.next_phase();
+        }
+    }
+
+    /// The value of `challenge` (unknown in the dry run, at keygen and before the phase it is
+    /// usable after has ended).
+    pub fn challenge(&self, challenge: Challenge) -> Value<F> {
+        match self.region.as_deref() {
+            Some(region) => region.get_challenge(challenge),
+            None => Value::unknown(),
         }
     }
 }

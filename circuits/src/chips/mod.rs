@@ -2,6 +2,7 @@
 //! [`crate::layout::ModelConfig`]), so all chips share the same advice and fixed columns.
 pub mod ctx;
 pub mod dot;
+pub mod freivalds;
 pub mod maxpool;
 pub mod pack;
 pub mod permute;

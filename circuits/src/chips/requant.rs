@@ -2,7 +2,7 @@
 //!
 //! | column             | row `r`                         |
 //! |--------------------|---------------------------------|
-//! | `z` (advice)       | `z`, a copy of the accumulator or input cell |
+//! | `z` (advice)       | `z`, a copy of the accumulator or input cell, or (a Freivalds layer of a batch) a fresh cell that the Freivalds check binds |
 //! | `q` (advice)       | `q = floor((z + 2^(s-1)) / 2^s)` |
 //! | `r` (advice)       | `r = z + 2^(s-1) - q * 2^s`     |
 //! | `y` (advice)       | `y = act(q)`, the new tensor element |
@@ -96,6 +96,15 @@ impl RequantConfig {
     }
 }
 
+/// Where the `z` cell of a requant row comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum ZIn<'a, F: PrimeField> {
+    /// A copy of this cell (a dot product's result, an input).
+    Copy(&'a ACell<F>),
+    /// A fresh witness cell (constrained elsewhere, by the Freivalds chip).
+    Fresh,
+}
+
 /// The requant chip.
 #[derive(Clone, Debug)]
 pub struct RequantChip<F: PrimeField> {
@@ -129,9 +138,23 @@ impl<F: PrimeField> RequantChip<F> {
         z_int: Option<i64>,
         op: RequantOp<'_>,
     ) -> Result<ACell<F>, Error> {
+        let row = ctx.alloc(1);
+        self.assign_at(ctx, row, ZIn::Copy(z), z_int, op).map(|(_, y)| y)
+    }
+
+    /// Lays out one element at `row` (already allocated): `z` is a copy of a cell, or a fresh
+    /// witness cell holding `z_int` (when a Freivalds check constrains it instead of a dot
+    /// product). Returns the cells of `z` and `y`.
+    pub fn assign_at(
+        &self,
+        ctx: &mut Ctx<'_, '_, F>,
+        row: usize,
+        z: ZIn<'_, F>,
+        z_int: Option<i64>,
+        op: RequantOp<'_>,
+    ) -> Result<(ACell<F>, ACell<F>), Error> {
         let c = &self.config;
         let s = op.shift;
-        let row = ctx.alloc(1);
         ctx.enable(&c.q_req, row)?;
         let pow = 1i128 << s;
         let half = if s == 0 { 0 } else { 1i128 << (s - 1) };
@@ -148,12 +171,15 @@ impl<F: PrimeField> RequantChip<F> {
             let qi = i64::try_from(q).unwrap_or(i64::MAX);
             (q, r, apply_activation(op.act, qi))
         });
-        ctx.copy_advice(z, c.z, row);
+        let zc = match z {
+            ZIn::Copy(src) => ctx.copy_advice(src, c.z, row),
+            ZIn::Fresh => ctx.assign_advice(c.z, row, known(z_int.map(to_field::<F>))),
+        };
         let qv: Value<F> = known(ints.map(|(q, _, _)| to_field_i128(q)));
         let rv: Value<F> = known(ints.map(|(_, r, _)| to_field_i128(r)));
         let yv: Value<F> = known(ints.map(|(_, _, y)| to_field(y)));
         ctx.assign_advice(c.q, row, qv);
         ctx.assign_advice(c.range.val, row, rv);
-        Ok(ctx.assign_advice(c.y, row, yv))
+        Ok((zc, ctx.assign_advice(c.y, row, yv)))
     }
 }

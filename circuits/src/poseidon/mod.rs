@@ -124,6 +124,14 @@ pub fn permute<F: PrimeField>(c: &Constants<F>, state: &mut [F; WIDTH]) {
     }
 }
 
+/// The domain of a tensor commitment over `n_values` values: the tag (below 256) plus the
+/// number of values from bit 8 up. Packing offsets every limb by half its range, so a trailing
+/// value `-2^(bits-1)` packs to zero and `[1, -3, 7]` and `[1, -3, 7, -8]` (4 bits) give the same
+/// elements; with the length in the domain they never share a sponge.
+pub fn tensor_domain(domain: u64, n_values: usize) -> u64 {
+    domain | ((n_values as u64) << 8)
+}
+
 /// The capacity element `len * 2^64 + domain` of a sponge over `len` elements.
 pub fn capacity<F: PrimeField>(domain: u64, len: usize) -> F {
     F::from_u128(((len as u128) << 64) + domain as u128)

@@ -52,6 +52,7 @@ fn params(width: usize, input: T, output: T, weights: W) -> CircuitParams {
             weights,
         },
         weight_bits: LIMB,
+        batch: 1,
     }
 }
 
@@ -525,6 +526,7 @@ fn rows_per_thousand_weights() {
                 weights: W::Hashed,
                 ..Default::default()
             },
+            batch: 1,
         };
         let hashed = CircuitSpec::compile_params(&m, &p).unwrap();
         let h = &hashed.hashing;

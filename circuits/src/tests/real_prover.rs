@@ -85,3 +85,50 @@ fn kzg_prove_and_verify() {
     assert_ne!(bytes, other_bytes);
     println!("k={} proof bytes={}", spec.k, proof.len());
 }
+
+/// A batch of three through the real prover (two phases: the Freivalds challenge is squeezed
+/// from the transcript between them): accepted, and rejected with one sample's output changed.
+#[test]
+fn kzg_batch_prove_and_verify() {
+    let (m, x) = dense(Activation::Relu, 22);
+    let mut xs = x.clone();
+    xs.extend(x.iter().rev());
+    xs.extend(x.iter().map(|v| v / 2));
+    let p = CircuitParams { width: 4, batch: 3, ..Default::default() };
+    let spec = CircuitSpec::compile_params(&m, &p).unwrap();
+    assert!(spec.layers.iter().any(|l| l.kind == "affine (freivalds)"));
+    let model = Arc::new(m);
+    let circuit = ModelCircuit::<Fr>::new(model.clone(), p, [5; 32], Some(xs)).unwrap();
+    let inst = circuit.instances().unwrap();
+    let params = ParamsKZG::<Bn256>::setup(spec.k, OsRng);
+    let keygen = ModelCircuit::<Fr>::for_keygen(model, p, [5; 32]).unwrap();
+    let vk = keygen_vk(&params, &keygen).unwrap();
+    let pk = keygen_pk(&params, vk.clone(), &keygen).unwrap();
+    let mut tr = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        &params,
+        &pk,
+        std::slice::from_ref(&circuit),
+        &[&[&inst]],
+        OsRng,
+        &mut tr,
+    )
+    .unwrap();
+    let proof = tr.finalize();
+    let check = |inst: &[Fr]| {
+        let mut t = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&proof[..]);
+        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
+            params.verifier_params(),
+            &vk,
+            SingleStrategy::new(&params),
+            &[&[inst]],
+            &mut t,
+        )
+        .is_ok()
+    };
+    assert!(check(&inst), "honest batch proof rejected");
+    let mut bad = inst.clone();
+    let i = inst.len() - 5; // an output of the second sample (4 outputs per sample)
+    bad[i] += Fr::one();
+    assert!(!check(&bad), "changed output accepted");
+}

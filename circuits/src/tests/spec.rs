@@ -138,7 +138,7 @@ fn bad_models_are_typed_errors() {
 /// (`width = 2^40` used to abort the verifier on allocation).
 #[test]
 fn huge_widths_are_refused_before_configure() {
-    use crate::layout::MAX_WIDTH;
+    use crate::circuit::MAX_WIDTH;
     for width in [MAX_WIDTH + 1, 1 << 40, usize::MAX] {
         let p = crate::CircuitParams { width, ..Default::default() };
         assert!(matches!(p.check(), Err(CircuitError::BadWidth { max: MAX_WIDTH, .. })), "{width}");

@@ -20,14 +20,47 @@ use tract_onnx::tract_hir::internal::DimLike;
 use crate::error::{ModelError, Result, UnsupportedNode};
 use crate::graph::Graph;
 
+/// The decoded protobuf of an ONNX file (weights stored in external data files not read yet).
+fn read_proto(path: &Path) -> Result<tract_onnx::pb::ModelProto> {
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.into(), source })?;
+    proto_of(&bytes, path)
+}
+
+fn proto_of(bytes: &[u8], path: &Path) -> Result<tract_onnx::pb::ModelProto> {
+    tract_onnx::onnx()
+        .proto_model_for_read(&mut &bytes[..])
+        .map_err(|e| ModelError::InvalidOnnx { path: path.into(), reason: anyhow_like::E::root(&e).0 })
+}
+
+/// The files an ONNX model consists of: the model itself, then every external data file its
+/// initializers name (`model.onnx.data` for PyTorch's exporter), each once, in order of first
+/// use. Paths are relative to the model's directory, as ONNX defines them.
+pub fn onnx_files(path: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let proto = read_proto(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut files = vec![path.to_path_buf()];
+    let graph_tensors = proto.graph.iter().flat_map(|g| g.initializer.iter());
+    for t in graph_tensors {
+        if let Some(loc) = t.external_data.iter().find(|e| e.key == "location") {
+            let f = dir.join(&loc.value);
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Load an ONNX file into a [`Graph`] with concrete shapes (a symbolic batch dimension
-/// becomes 1).
+/// becomes 1). Weights in external data files (PyTorch's `dynamo=True` exporter writes
+/// `model.onnx.data`) are read from the model's directory.
 pub fn load_onnx(path: &Path) -> Result<Graph> {
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.into(), source })?;
     load_onnx_bytes(&bytes, path)
 }
 
-/// [`load_onnx`] on the bytes of an ONNX file; `path` only names the file in errors.
+/// [`load_onnx`] on the bytes of an ONNX file; `path` names the file in errors, and its
+/// directory is where external data files are looked up.
 ///
 /// tract is not written for hostile input: some malformed protobufs or graphs make it panic
 /// (index out of bounds, arithmetic overflow, `unwrap` on a missing attribute) instead of
@@ -37,7 +70,7 @@ pub fn load_onnx(path: &Path) -> Result<Graph> {
 /// zkinfer builds with `panic = "unwind"`. Panics in our own conversion code are bugs and are
 /// not caught (the fuzz target `onnx` runs them).
 pub fn load_onnx_bytes(bytes: &[u8], path: &Path) -> Result<Graph> {
-    let typed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tract_import(bytes, path)))
+    let (typed, shape) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tract_import(bytes, path)))
         .unwrap_or_else(|panic| {
             let what = panic
                 .downcast_ref::<&str>()
@@ -49,7 +82,6 @@ pub fn load_onnx_bytes(bytes: &[u8], path: &Path) -> Result<Graph> {
                 reason: format!("the ONNX importer (tract) failed on malformed data: {}", what.replace('\n', " ")),
             })
         })?;
-    let (typed, shape) = typed;
     convert::convert(&typed, shape).map_err(|e| match e {
         convert::ConvertError::Unsupported(nodes) => ModelError::Unsupported { path: path.into(), nodes },
         convert::ConvertError::Other(err) => err,
@@ -60,9 +92,20 @@ pub fn load_onnx_bytes(bytes: &[u8], path: &Path) -> Result<Graph> {
 /// type and declutter. Returns the typed model and the concrete input shape.
 fn tract_import(bytes: &[u8], path: &Path) -> Result<(TypedModel, Vec<usize>)> {
     let invalid = |e: anyhow_like::E| ModelError::InvalidOnnx { path: path.into(), reason: e.0 };
-    let mut model = tract_onnx::onnx()
-        .model_for_read(&mut &bytes[..])
-        .map_err(|e| invalid(anyhow_like::E::root(&e)))?;
+    let proto = proto_of(bytes, path)?;
+    // tract resolves external data relative to this directory (and refuses paths outside it).
+    let dir = match path.parent().map(|d| d.to_str()) {
+        Some(Some("")) | None => Some("."),
+        Some(d) => d,
+    };
+    let parsed = tract_onnx::onnx().parse(&proto, dir).map_err(|e| invalid(anyhow_like::E::root(&e)))?;
+    if !parsed.unresolved_inputs.is_empty() {
+        return Err(ModelError::InvalidOnnx {
+            path: path.into(),
+            reason: format!("unresolved inputs {:?}", parsed.unresolved_inputs),
+        });
+    }
+    let mut model = parsed.model;
 
     let unknown: Vec<UnsupportedNode> = model
         .nodes()
