@@ -32,40 +32,44 @@ struct Raw {
 /// Replace Python's non-standard `NaN`, `Infinity`, `-Infinity` tokens (outside strings) by
 /// strings, so that they can be reported precisely instead of as a JSON syntax error.
 fn quote_nonfinite(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    // Works on bytes: the tokens and quotes are ASCII, so inserting quotes keeps the text
+    // valid UTF-8, and no slice can fall inside a multi-byte character (indexing `text` by a
+    // byte position did, and panicked on non-ASCII text outside strings: `input_json` fuzz
+    // target).
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
     let mut in_str = false;
     let mut escaped = false;
-    let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i] as char;
+    while let Some(&c) = bytes.get(i) {
         if in_str {
             out.push(c);
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if c == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if c == b'"' {
                 in_str = false;
             }
             i += 1;
             continue;
         }
-        let rest = &text[i..];
-        if let Some(tok) = ["-Infinity", "Infinity", "NaN"].into_iter().find(|t| rest.starts_with(t)) {
-            out.push('"');
-            out.push_str(tok);
-            out.push('"');
+        let rest = bytes.get(i..).unwrap_or_default();
+        if let Some(tok) = ["-Infinity", "Infinity", "NaN"].into_iter().find(|t| rest.starts_with(t.as_bytes())) {
+            out.push(b'"');
+            out.extend_from_slice(tok.as_bytes());
+            out.push(b'"');
             i += tok.len();
             continue;
         }
-        if c == '"' {
+        if c == b'"' {
             in_str = true;
         }
         out.push(c);
         i += 1;
     }
-    out
+    // Only ASCII bytes were inserted, at ASCII positions: still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn number(v: &Value, sample: usize, index: usize, path: &Path) -> Result<f32> {
@@ -195,6 +199,18 @@ mod tests {
         let d = parse(r#"{"input_data": [[0.5, 1, -2]], "labels": [3]}"#).unwrap();
         assert_eq!(d.samples, vec![vec![0.5, 1.0, -2.0]]);
         assert_eq!(d.labels, Some(vec![3]));
+    }
+
+    /// Found by reading `quote_nonfinite` while writing the `input_json` fuzz target: a
+    /// multi-byte character outside a string made it slice inside the character and panic.
+    /// Non-ASCII text inside strings was (and is) kept byte for byte.
+    #[test]
+    fn non_ascii_text_is_a_data_error_not_a_panic() {
+        for text in ["é", "{\"input_data\": [[1, ½]]}", "{\"input_data\": [[1]], é: NaN}", "\u{10348}NaN"] {
+            let e = parse(text).unwrap_err();
+            assert!(matches!(e, ModelError::Data { .. }), "{text}: {e}");
+        }
+        assert_eq!(quote_nonfinite("[\"é\", NaN, \"½\"]"), "[\"é\", \"NaN\", \"½\"]");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub(crate) mod testing;
 
 pub use error::{ModelError, Result, UnsupportedNode};
 pub use graph::Graph;
-pub use import::{load_onnx, onnx_files};
+pub use import::{load_onnx, load_onnx_bytes, onnx_files};
 pub use quant::{QuantConfig, QuantModel};
 
 /// Load an ONNX file, simplify it, calibrate on `calibration` and quantize with `cfg`.

@@ -134,6 +134,18 @@ fn bad_models_are_typed_errors() {
     ));
 }
 
+/// A width from an untrusted key header is bounded before `configure` allocates columns for it
+/// (`width = 2^40` used to abort the verifier on allocation).
+#[test]
+fn huge_widths_are_refused_before_configure() {
+    use crate::circuit::MAX_WIDTH;
+    for width in [MAX_WIDTH + 1, 1 << 40, usize::MAX] {
+        let p = crate::CircuitParams { width, ..Default::default() };
+        assert!(matches!(p.check(), Err(CircuitError::BadWidth { max: MAX_WIDTH, .. })), "{width}");
+    }
+    assert!(crate::CircuitParams { width: MAX_WIDTH, ..Default::default() }.check().is_ok());
+}
+
 fn mlp(sizes: &[usize], seed: u64) -> CircuitModel {
     let mut rng = SplitMix(seed);
     let layers = sizes

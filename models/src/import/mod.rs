@@ -23,8 +23,12 @@ use crate::graph::Graph;
 /// The decoded protobuf of an ONNX file (weights stored in external data files not read yet).
 fn read_proto(path: &Path) -> Result<tract_onnx::pb::ModelProto> {
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.into(), source })?;
+    proto_of(&bytes, path)
+}
+
+fn proto_of(bytes: &[u8], path: &Path) -> Result<tract_onnx::pb::ModelProto> {
     tract_onnx::onnx()
-        .proto_model_for_read(&mut bytes.as_slice())
+        .proto_model_for_read(&mut &bytes[..])
         .map_err(|e| ModelError::InvalidOnnx { path: path.into(), reason: anyhow_like::E::root(&e).0 })
 }
 
@@ -51,8 +55,44 @@ pub fn onnx_files(path: &Path) -> Result<Vec<std::path::PathBuf>> {
 /// becomes 1). Weights in external data files (PyTorch's `dynamo=True` exporter writes
 /// `model.onnx.data`) are read from the model's directory.
 pub fn load_onnx(path: &Path) -> Result<Graph> {
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.into(), source })?;
+    load_onnx_bytes(&bytes, path)
+}
+
+/// [`load_onnx`] on the bytes of an ONNX file; `path` names the file in errors, and its
+/// directory is where external data files are looked up.
+///
+/// tract is not written for hostile input: some malformed protobufs or graphs make it panic
+/// (index out of bounds, arithmetic overflow, `unwrap` on a missing attribute) instead of
+/// returning an error. A panic inside tract is caught here, at our import boundary, and becomes
+/// [`ModelError::InvalidOnnx`], so no model file can crash a command. `catch_unwind` is sound
+/// for this: tract's state is dropped with the failed call (nothing of it is reused), and
+/// zkinfer builds with `panic = "unwind"`. Panics in our own conversion code are bugs and are
+/// not caught (the fuzz target `onnx` runs them).
+pub fn load_onnx_bytes(bytes: &[u8], path: &Path) -> Result<Graph> {
+    let (typed, shape) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tract_import(bytes, path)))
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(ModelError::InvalidOnnx {
+                path: path.into(),
+                reason: format!("the ONNX importer (tract) failed on malformed data: {}", what.replace('\n', " ")),
+            })
+        })?;
+    convert::convert(&typed, shape).map_err(|e| match e {
+        convert::ConvertError::Unsupported(nodes) => ModelError::Unsupported { path: path.into(), nodes },
+        convert::ConvertError::Other(err) => err,
+    })
+}
+
+/// tract's part of the import: parse, check the op set and the arity, fix the input shape,
+/// type and declutter. Returns the typed model and the concrete input shape.
+fn tract_import(bytes: &[u8], path: &Path) -> Result<(TypedModel, Vec<usize>)> {
     let invalid = |e: anyhow_like::E| ModelError::InvalidOnnx { path: path.into(), reason: e.0 };
-    let proto = read_proto(path)?;
+    let proto = proto_of(bytes, path)?;
     // tract resolves external data relative to this directory (and refuses paths outside it).
     let dir = match path.parent().map(|d| d.to_str()) {
         Some(Some("")) | None => Some("."),
@@ -110,10 +150,7 @@ pub fn load_onnx(path: &Path) -> Result<Graph> {
         .into_typed()
         .and_then(|m| m.into_decluttered())
         .map_err(|e| invalid(anyhow_like::E::root(&e)))?;
-    convert::convert(&typed, shape).map_err(|e| match e {
-        convert::ConvertError::Unsupported(nodes) => ModelError::Unsupported { path: path.into(), nodes },
-        convert::ConvertError::Other(err) => err,
-    })
+    Ok((typed, shape))
 }
 
 /// tract returns `anyhow`-style errors; keep the whole context chain on one line.
@@ -175,6 +212,17 @@ mod tests {
         let e = load_err("nan_weight.onnx");
         let ModelError::Unsupported { nodes, .. } = &e else { panic!("{e}") };
         assert!(nodes.iter().any(|n| n.reason.contains("non-finite value NaN")), "{e}");
+    }
+
+    #[test]
+    fn bytes_import_matches_file_import_and_names_the_path() {
+        let path = fixture("ops/gemm_relu.onnx");
+        let bytes = std::fs::read(&path).unwrap();
+        let from_file = load_onnx(&path).unwrap();
+        let from_bytes = load_onnx_bytes(&bytes, &path).unwrap();
+        assert_eq!(from_file, from_bytes);
+        let e = load_onnx_bytes(&bytes[..bytes.len() / 2], Path::new("half.onnx")).unwrap_err();
+        assert!(matches!(&e, ModelError::InvalidOnnx { path, .. } if path == Path::new("half.onnx")), "{e}");
     }
 
     #[test]

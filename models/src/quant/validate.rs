@@ -54,7 +54,9 @@ impl QuantModel {
                     check_shift(*shift)?;
                     self.check_act(name, act)?;
                     for r in rows {
-                        if r.bias.abs() > MAX_WEIGHT {
+                        // `unsigned_abs`: a bias of i64::MIN (a huge float bias, saturated by
+                        // quantization) made `abs` overflow (`onnx` fuzz target).
+                        if r.bias.unsigned_abs() > MAX_WEIGHT.unsigned_abs() {
                             return Err(err(name, format!("bias {} exceeds 2^48 in magnitude", r.bias)));
                         }
                         for t in &r.terms {
@@ -62,7 +64,7 @@ impl QuantModel {
                                 .get(t.src as usize)
                                 .ok_or_else(|| err(name, format!("term reads input slot {} of {}", t.src, in_lens.len())))?;
                             in_range("term", t.idx, len)?;
-                            if t.coeff.abs() > MAX_WEIGHT {
+                            if t.coeff.unsigned_abs() > MAX_WEIGHT.unsigned_abs() {
                                 return Err(err(name, format!("coefficient {} exceeds 2^48 in magnitude", t.coeff)));
                             }
                         }
@@ -177,6 +179,17 @@ mod tests {
             ("huge weight", |m| {
                 if let QOp::Affine { rows, .. } = &mut m.layers[0].op {
                     rows[0].terms[0].coeff = i64::MAX;
+                }
+            }),
+            // Found by the `onnx` fuzz target: `abs` of these overflowed inside `validate`.
+            ("most negative bias", |m| {
+                if let QOp::Affine { rows, .. } = &mut m.layers[0].op {
+                    rows[0].bias = i64::MIN;
+                }
+            }),
+            ("most negative weight", |m| {
+                if let QOp::Affine { rows, .. } = &mut m.layers[0].op {
+                    rows[0].terms[0].coeff = i64::MIN;
                 }
             }),
             ("short table", |m| {
