@@ -11,4 +11,5 @@ pub mod estimate;
 pub mod evm;
 pub mod pipeline;
 pub mod report;
+pub mod verbs;
 pub mod web;

@@ -37,8 +37,13 @@ pub enum PipelineError {
     Evm(#[from] zkinfer_verifier::evm::EvmError),
     #[error(transparent)]
     Compiled(#[from] crate::compiled::CompiledError),
+    #[error(transparent)]
+    Estimate(#[from] crate::estimate::EstimateError),
     #[error("cannot {action} {path}: {reason}")]
     File { action: &'static str, path: PathBuf, reason: String },
+    /// An error about the input named `what` (a file's path, or how the caller named it).
+    #[error("{what}: {error}")]
+    Input { what: String, error: Box<PipelineError> },
     #[error("{0}")]
     Usage(String),
 }

@@ -1,20 +1,17 @@
 //! `zkinfer estimate`: predicted circuit size, time and memory per backend, before any key.
-use zkinfer::estimate;
+use zkinfer::verbs;
 
-use super::ModelArgs;
+use super::{print_json, ModelArgs};
 
 pub fn estimate(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
-    let (c, _) = m.compiled()?;
-    let backends: Vec<_> = m.backend.into_iter().collect();
-    let e = estimate::estimate(&c, &backends)?;
+    let r = verbs::estimate(&m.options())?;
     if json {
-        let v = serde_json::json!({ "estimate": e, "calibration": c.calibration, "default_calibration": c.calibration.calibration.is_range() });
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        return print_json(&r);
     }
+    let e = &r.estimate;
     let z = &e.circuit;
     println!("model hash  {}", e.model_hash);
-    println!("calibration {}", c.calibration.calibration);
+    println!("calibration {}", r.calibration.calibration);
     println!(
         "circuit     k = {}, width {}, {} rows, {} advice / {} fixed columns, {} lookups (exact)",
         z.k, z.width, z.rows, z.advice_columns, z.fixed_columns, z.lookups

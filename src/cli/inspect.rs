@@ -1,25 +1,18 @@
 //! `zkinfer inspect` and `zkinfer accuracy`.
 use std::path::Path;
 
-use serde_json::json;
-use zkinfer::models::{accuracy, summary};
 use zkinfer::compiled::Source;
-use zkinfer::pipeline;
+use zkinfer::verbs;
 
-use super::ModelArgs;
+use super::{print_json, ModelArgs};
 
 pub fn inspect(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
-    let (c, p) = m.compiled()?;
-    let settings = c.settings;
-    let calib = &p.calibration;
-    let s = summary::summarize(&p.quant);
-    let spec = pipeline::compile(&p, &settings)?;
+    let r = verbs::inspect(&m.options())?;
     if json {
-        let v = json!({ "model": s, "circuit": spec, "calibration": calib, "default_calibration": calib.is_range(), "source": c.source });
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        return print_json(&r);
     }
-    println!("model      {}", source_name(&c.source));
+    let (s, spec, settings, calib) = (&r.model, &r.circuit, &r.settings, &r.calibration);
+    println!("model      {}", source_name(&r.source));
     println!("hash       {}", s.model_hash);
     println!("input      {:?} at scale 2^-{}", s.input_shape, s.input_scale);
     println!("calibration {calib}");
@@ -69,17 +62,14 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 pub fn accuracy(m: &ModelArgs, data: &Path, json: bool) -> anyhow::Result<()> {
-    let (c, p) = m.compiled()?;
-    let settings = c.settings;
-    let calib = &p.calibration;
     let set = zkinfer::models::data::Dataset::load(data)?;
-    let r = accuracy::evaluate(&p.graph, &p.quant, &set)?;
+    let report = verbs::accuracy(&m.options(), &set)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "accuracy": r, "calibration": calib, "bits": settings.quant.bits }))?);
-        return Ok(());
+        return print_json(&report);
     }
+    let (r, calib, bits) = (&report.accuracy, &report.calibration, report.bits);
     let pct = |v: Option<f64>| v.map(|x| format!("{:.2}%", 100.0 * x)).unwrap_or_else(|| "n/a (no labels)".into());
-    println!("model        {}   ({}-bit activations, calibration: {calib})", source_name(&c.source), settings.quant.bits);
+    println!("model        {}   ({bits}-bit activations, calibration: {calib})", source_name(&report.source));
     println!("samples      {}", r.samples);
     println!("float acc    {}", pct(r.float_accuracy));
     println!("quant acc    {}", pct(r.quant_accuracy));

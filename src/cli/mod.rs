@@ -12,11 +12,10 @@ mod web;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use zkinfer::circuits::{TensorVisibility, Visibility, WeightVisibility};
+use zkinfer::circuits::{TensorVisibility, WeightVisibility};
 use zkinfer::models::QuantConfig;
-use zkinfer::compiled::{self, CompileRequest, CompiledModel, SourceSpec};
-use zkinfer::pipeline::{self, Calibration, Prepared, Settings};
 use zkinfer::prover::Backend;
+use zkinfer::verbs::ModelOptions;
 
 #[derive(Parser)]
 #[command(name = "zkinfer", version, about = "Zero-knowledge proofs of quantized ONNX inference")]
@@ -241,87 +240,27 @@ fn parse_range(s: &str) -> Result<(f32, f32), String> {
 }
 
 impl ModelArgs {
-    pub fn settings(&self) -> Settings {
-        let mut s = Settings::default();
-        s.quant.bits = self.bits;
-        s.quant.weight_bits = self.weight_bits;
-        if let Some(w) = self.width {
-            s.circuit.width = w;
+    /// The library's options for these arguments (`zkinfer::verbs`).
+    pub fn options(&self) -> ModelOptions {
+        ModelOptions {
+            model: self.model.clone(),
+            compiled: self.compiled.clone(),
+            mlp: self.mlp.clone(),
+            seed: self.seed,
+            calibration: self.calibration.clone(),
+            input_range: self.input_range,
+            bits: self.bits,
+            weight_bits: self.weight_bits,
+            width: self.width,
+            weights: self.weights,
+            input_visibility: self.input_visibility,
+            output_visibility: self.output_visibility,
+            batch: self.batch,
+            backend: self.backend,
+            cache: self.cache.clone(),
+            srs: self.srs.clone(),
+            srs_sha256: self.srs_sha256.clone(),
         }
-        s.backend = self.backend.unwrap_or(Backend::Ipa);
-        s.circuit.batch = self.batch.unwrap_or(1);
-        s.with_visibility(self.visibility())
-    }
-    pub fn visibility(&self) -> Visibility {
-        Visibility {
-            input: self.input_visibility,
-            output: self.output_visibility,
-            weights: self.weights.unwrap_or(WeightVisibility::Fixed),
-        }
-    }
-    /// What `--model` / `--mlp` and the compile options ask for (not for `--compiled`).
-    pub fn request(&self) -> anyhow::Result<CompileRequest> {
-        let (source, calibration) = match (&self.model, self.mlp.is_empty()) {
-            (Some(m), _) => {
-                (SourceSpec::Onnx(m.clone()), pipeline::resolve_calibration(m, self.calibration.as_deref(), self.input_range))
-            }
-            (None, false) => {
-                let c = match (&self.calibration, self.input_range) {
-                    (Some(f), _) => Calibration::File(f.clone()),
-                    (None, Some((lo, hi))) => Calibration::range(lo, hi),
-                    (None, None) => Calibration::default_range(),
-                };
-                (SourceSpec::SyntheticMlp { widths: self.mlp.clone(), seed: self.seed }, c)
-            }
-            (None, true) => anyhow::bail!("no model: pass --model M.onnx, --mlp WIDTHS or --compiled C"),
-        };
-        Ok(CompileRequest { source, calibration, settings: self.settings(), auto_width: self.width.is_none() })
-    }
-    /// The compiled model these options name: `--compiled` read (and checked), or the model
-    /// compiled in memory. `--backend` overrides a compiled model's backend.
-    pub fn compiled(&self) -> anyhow::Result<(CompiledModel, Prepared)> {
-        if let Some(c) = &self.compiled {
-            let mut c = CompiledModel::read(c)?;
-            if let Some(b) = self.backend {
-                c.settings.backend = b;
-            }
-            let p = c.prepared()?;
-            return Ok((c, p));
-        }
-        Ok(compiled::compile(&self.request()?)?)
-    }
-    /// The compiled model, kept in `dir/compiled.json`: `--compiled` copied there, or the model
-    /// compiled there unless the one already there answers the same request. The flag says
-    /// whether `dir`'s compiled model was reused.
-    pub fn compile_into(&self, dir: &std::path::Path) -> anyhow::Result<(CompiledModel, Prepared, bool)> {
-        if self.compiled.is_some() {
-            let (c, p) = self.compiled()?;
-            let same = CompiledModel::read(dir).map(|d| d == c).unwrap_or(false);
-            if !same {
-                c.write(dir)?;
-            }
-            return Ok((c, p, same));
-        }
-        Ok(compiled::compile_into(&self.request()?, dir)?)
-    }
-    pub fn cache(&self) -> zkinfer::prover::ParamsCache {
-        let cache = match &self.cache {
-            Some(d) => zkinfer::prover::ParamsCache::new(d),
-            None => zkinfer::prover::ParamsCache::default(),
-        };
-        match &self.srs {
-            Some(path) => cache.with_srs(zkinfer::prover::SrsFile { path: path.clone(), sha256: self.srs_sha256.clone() }),
-            None => cache,
-        }
-    }
-    /// `--srs` only means something for KZG; KZG without it uses the insecure SRS: say so.
-    fn check_backend_options(&self, backend: Backend) -> anyhow::Result<()> {
-        match (backend, &self.srs) {
-            (Backend::Ipa, Some(_)) => anyhow::bail!("--srs is a KZG option: add --backend kzg (IPA needs no SRS)"),
-            (Backend::Kzg, None) => evm::warn_insecure_srs(),
-            _ => {}
-        }
-        Ok(())
     }
 }
 
@@ -341,14 +280,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RevealCheck { model, hash } => commit::reveal_check(&model, &hash, cli.json),
         Command::Bench(a) => bench::bench(&a, cli.json),
         Command::CreateEvmVerifier { dir, vk, srs, compiled } => {
-            if let Some(c) = compiled {
-                prove::ensure_keys(&c, &dir, srs.as_deref(), cli.json)?;
-            }
-            evm::create(&dir, vk.as_deref(), srs.as_deref(), cli.json)
+            evm::create(&dir, vk.as_deref(), srs.as_deref(), compiled.as_deref(), cli.json)
         }
         Command::VerifyEvm { proof, vk, verifier, model_hash, allow_insecure_srs } => {
             evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), allow_insecure_srs, cli.json)
         }
         Command::ExportWeb { proof, vk } => web::export(&proof, vk.as_deref(), cli.json),
     }
+}
+
+/// A `--json` report on stdout.
+fn print_json<T: serde::Serialize>(report: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(report)?);
+    Ok(())
 }
