@@ -190,3 +190,25 @@ def test_error_hierarchy():
                 zkinfer.EvmError, zkinfer.IoError, zkinfer.InternalError]:
         assert issubclass(cls, zkinfer.Error) and issubclass(cls, Exception)
     assert zkinfer.Error.__module__ == "zkinfer"
+
+
+def test_evm_verifier_accepts_the_proof_and_rejects_tampering(tmp_path):
+    """KZG (the insecure test SRS) proof of the zoo MLP, its Solidity verifier (solc-js from
+    npm, tools/solc) and the contract run in revm: accepted, and a tampered proof reverts."""
+    x, _ = digits()
+    out = tmp_path / "kzg"
+    r = zkinfer.prove(MLP, input=x[2], out=out, backend="kzg")
+    with pytest.raises(zkinfer.VerificationError, match="INSECURE"):
+        zkinfer.verify(out / "proof.json")
+    assert zkinfer.verify(out / "proof.json", allow_insecure_srs=True)["output"] == r["output"]
+    c = zkinfer.create_evm_verifier(out)
+    assert Path(c["bytecode"]).is_file() and c["identity"] == r["identity"]
+    assert 0 < c["runtime_bytes"] <= c["eip170_limit"]
+    e = zkinfer.verify_evm(out / "proof.json", model_hash=r["identity"], allow_insecure_srs=True)
+    assert e["accepted"] is True and e["gas_used"] > 21000 and e["reason"] is None
+    p = json.loads((out / "proof.json").read_text())
+    p["output"]["values"][0] += 1
+    bad = out / "tampered.json"
+    bad.write_text(json.dumps(p))
+    with pytest.raises(zkinfer.VerificationError, match="reverted"):
+        zkinfer.verify_evm(bad, allow_insecure_srs=True)
