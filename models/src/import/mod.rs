@@ -6,6 +6,7 @@
 //! Either way one error lists them all.
 mod convert;
 mod elementwise;
+mod gelu_tanh;
 mod linear;
 mod spatial;
 pub(crate) mod index;
@@ -149,6 +150,7 @@ fn tract_import(bytes: &[u8], path: &Path) -> Result<(TypedModel, Vec<usize>)> {
     let typed = model
         .into_typed()
         .and_then(|m| m.into_decluttered())
+        .and_then(gelu_tanh::fuse)
         .map_err(|e| invalid(anyhow_like::E::root(&e)))?;
     Ok((typed, shape))
 }
