@@ -14,6 +14,7 @@ integer reference, not accuracy):
   erf.onnx, hard_swish.onnx, abs.onnx
   gelu_pow2_chain.onnx   the tanh chain with Pow(x, 2): not a GELU; refused with its Square
                          and its product of activations named (an error test)
+and ../dynamic_sequence.onnx (a MatMul over a symbolic sequence length: an error test).
 
 Run: python3 models/zoo/make_unary_ops.py   (needs onnx and numpy; checked with onnx's
 reference evaluator so that each declared output shape is the real one)
@@ -83,3 +84,16 @@ op("silu", [N("Sigmoid", ["input"], ["s"], name="sigmoid"), N("Mul", ["input", "
 op("erf", [N("Erf", ["input"], ["output"], name="erf")], [], [1, 8], [1, 8])
 op("hard_swish", [N("HardSwish", ["input"], ["output"], name="hard_swish")], [], [1, 8], [1, 8], opset=14)
 op("abs", [N("Abs", ["input"], ["output"], name="abs")], [], [1, 8], [1, 8])
+
+# A model whose sequence length is symbolic (as torch exports with dynamic_axes): refused with
+# the input, the axis and the fix named (an error test, tests/fixtures/dynamic_sequence.onnx).
+x = helper.make_tensor_value_info("tokens", TensorProto.FLOAT, [1, "sequence", 5])
+y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, "sequence", 4])
+m = helper.make_model(helper.make_graph([N("MatMul", ["tokens", "W"], ["output"], name="matmul")], "dynamic_sequence",
+                                        [x], [y], [c("W", q.standard_normal((5, 4)) * 0.5)]))
+m.opset_import[0].version = 13
+m.ir_version = 8
+onnx.checker.check_model(m)
+path = os.path.join(OPS, "..", "dynamic_sequence.onnx")
+onnx.save(m, path)
+print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
