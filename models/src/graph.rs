@@ -24,6 +24,9 @@ pub enum AffineKind {
     Scale,
     /// Element-wise Add/Sub of two tensors (residual connections).
     Residual,
+    /// Concat of tensors, or of tensors and constants: each row copies one value or holds a
+    /// constant.
+    Concat,
 }
 
 impl AffineKind {
@@ -34,6 +37,7 @@ impl AffineKind {
             AffineKind::Pool => "avgpool",
             AffineKind::Scale => "scale",
             AffineKind::Residual => "add",
+            AffineKind::Concat => "concat",
         }
     }
 }

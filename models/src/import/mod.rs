@@ -9,6 +9,7 @@ mod elementwise;
 mod gelu_tanh;
 mod linear;
 mod spatial;
+mod wiring;
 pub(crate) mod index;
 
 use std::path::Path;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the per-op fixtures of the table activations beyond sigmoid and tanh into
+"""Writes the per-op fixtures added after make_zoo.py (the ops transformers need) into
 tests/fixtures/ops/ (random weights from one seeded generator; they test import and the
-integer reference, not accuracy):
+integer reference, not accuracy). Table activations beyond sigmoid and tanh:
 
   gelu.onnx              ONNX Gelu (opset 20)
   gelu_erf_chain.onnx    x * 0.5 * (1 + Erf(x / sqrt(2))), the chain torch's TorchScript
@@ -14,6 +14,13 @@ integer reference, not accuracy):
   erf.onnx, hard_swish.onnx, abs.onnx
   gelu_pow2_chain.onnx   the tanh chain with Pow(x, 2): not a GELU; refused with its Square
                          and its product of activations named (an error test)
+Wiring (values moved, not computed):
+  slice.onnx             Slice of two axes, one with a step of 2
+  split_add.onnx         Split into two halves, added back (two slices and a residual add)
+  gather.onnx            Gather of three columns by constant indices (a head split)
+  gather_scalar.onnx     Gather of one row by a scalar index (a class-token pick)
+  concat_const.onnx      Concat of a constant row (a class token) and the input, then Gemm
+  concat_two.onnx        Concat of Relu(x) and x
 and ../dynamic_sequence.onnx (a MatMul over a symbolic sequence length: an error test).
 
 Run: python3 models/zoo/make_unary_ops.py   (needs onnx and numpy; checked with onnx's
@@ -84,6 +91,21 @@ op("silu", [N("Sigmoid", ["input"], ["s"], name="sigmoid"), N("Mul", ["input", "
 op("erf", [N("Erf", ["input"], ["output"], name="erf")], [], [1, 8], [1, 8])
 op("hard_swish", [N("HardSwish", ["input"], ["output"], name="hard_swish")], [], [1, 8], [1, 8], opset=14)
 op("abs", [N("Abs", ["input"], ["output"], name="abs")], [], [1, 8], [1, 8])
+
+I = lambda name, v: numpy_helper.from_array(np.asarray(v, dtype=np.int64), name)
+op("slice", [N("Slice", ["input", "st", "en", "ax", "sp"], ["output"], name="slice")],
+   [I("st", [1, 0]), I("en", [3, 6]), I("ax", [1, 2]), I("sp", [1, 2])], [1, 4, 6], [1, 2, 3])
+op("split_add", [N("Split", ["input", "sizes"], ["a", "b"], name="split", axis=1), N("Add", ["a", "b"], ["output"], name="add")],
+   [I("sizes", [4, 4])], [1, 8], [1, 4])
+op("gather", [N("Gather", ["input", "idx"], ["output"], name="gather", axis=2)], [I("idx", [2, 0, 3])], [1, 2, 5], [1, 2, 3])
+op("gather_scalar", [N("Gather", ["input", "idx"], ["output"], name="gather", axis=1)],
+   [numpy_helper.from_array(np.array(0, dtype=np.int64), "idx")], [1, 3, 4], [1, 4])
+op("concat_const", [N("Concat", ["tok", "input"], ["c"], name="concat", axis=1),
+                    N("Reshape", ["c", "shape"], ["f"], name="flatten"), N("Gemm", ["f", "W", "b"], ["output"], name="gemm")],
+   [c("tok", q.standard_normal((1, 1, 4)) * 0.5), I("shape", [1, 12]), c("W", q.standard_normal((12, 3)) * 0.5),
+    c("b", q.standard_normal(3) * 0.1)], [1, 2, 4], [1, 3])
+op("concat_two", [N("Relu", ["input"], ["r"], name="relu"), N("Concat", ["r", "input"], ["output"], name="concat", axis=1)],
+   [], [1, 5], [1, 10])
 
 # A model whose sequence length is symbolic (as torch exports with dynamic_axes): refused with
 # the input, the axis and the fix named (an error test, tests/fixtures/dynamic_sequence.onnx).

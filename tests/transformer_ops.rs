@@ -1,7 +1,9 @@
-//! The table activations beyond sigmoid and tanh (GELU in its exact and tanh forms, SiLU, erf,
-//! hard-swish, abs), from the ONNX forms exporters write, in the circuit: for every fixture the
-//! lowered circuit accepts the honest witness of the integer reference and rejects mutated
-//! advice cells (MockProver), and one model with a fused GELU proves and verifies for real.
+//! The ops transformers need that zkinfer proves so far, in the circuit: the table activations
+//! beyond sigmoid and tanh (GELU in its exact and tanh forms, SiLU, erf, hard-swish, abs, from
+//! the ONNX forms exporters write) and the wiring ops (Slice with and without a step, Split,
+//! Gather by constant indices, Concat with a constant token or of two tensors). For every
+//! fixture the lowered circuit accepts the honest witness of the integer reference and rejects
+//! mutated advice cells (MockProver); one model with a fused GELU proves and verifies for real.
 mod common;
 
 use common::*;
@@ -12,8 +14,10 @@ use zkinfer::prover::ParamsCache;
 use zkinfer::report::Timings;
 use zkinfer::verifier::{verify, VerifierParams};
 
-const FIXTURES: [&str; 8] =
-    ["gelu", "gelu_erf_chain", "gelu_tanh", "gelu_tanh_chain", "gemm_gelu", "silu", "erf", "hard_swish"];
+const FIXTURES: [&str; 15] = [
+    "gelu", "gelu_erf_chain", "gelu_tanh", "gelu_tanh_chain", "gemm_gelu", "silu", "erf", "hard_swish", "abs",
+    "slice", "split_add", "gather", "gather_scalar", "concat_const", "concat_two",
+];
 
 fn prepared(name: &str) -> pipeline::Prepared {
     let path = fixture(&format!("ops/{name}.onnx"));
@@ -21,8 +25,8 @@ fn prepared(name: &str) -> pipeline::Prepared {
 }
 
 #[test]
-fn every_table_activation_circuit_proves_the_integer_reference_and_rejects_mutations() {
-    for name in FIXTURES.iter().copied().chain(["abs"]) {
+fn every_op_circuit_proves_the_integer_reference_and_rejects_mutations() {
+    for name in FIXTURES {
         let p = prepared(name);
         let n = p.graph.input_len();
         for x in Dataset::from_range(n, -3.0, 3.0).unwrap().samples.into_iter().take(3) {
@@ -31,7 +35,7 @@ fn every_table_activation_circuit_proves_the_integer_reference_and_rejects_mutat
             let w = zkinfer::circuits::eval(&p.circuit, &q).unwrap();
             assert_eq!(w.output(), reference.output().iter().copied().collect::<Vec<_>>().as_slice(), "{name}");
             let r = check_model(&p.circuit, &q, 4, 48, 5).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert!(r.mutations >= 10, "{name}: {r:?}");
+            assert!(r.mutations >= r.advice_cells.min(10), "{name}: {r:?}");
         }
     }
 }
