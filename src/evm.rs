@@ -185,19 +185,9 @@ pub fn verify_evm(
     }
     let vk_path = vk_path.map(Path::to_path_buf).unwrap_or_else(|| dir.join("vk.bin"));
     let (vk, _) = read_vk(&vk_path)?;
-    // Backend, k, shapes, ranges and hash fields: the same typed errors as `zkinfer verify`.
-    let instances = zkinfer_verifier::public_instances(&vk, &proof)?;
-    let srs = vk.header.srs.as_ref().map(|s| s.s_g2.as_str()).unwrap_or("");
-    let insecure = vk.header.srs.as_ref().is_some_and(|s| s.is_insecure()) || zkinfer_verifier::insecure::is_insecure_s_g2(srs);
-    if insecure && !opts.allow_insecure_srs {
-        return Err(zkinfer_verifier::VerifyError::InsecureSrs.into());
-    }
-    let weights = vk.header.circuit.visibility.weights;
-    let commitment = (weights == zkinfer_circuits::WeightVisibility::Hashed).then_some(proof.model_hash.as_str());
-    let identity = zkinfer_verifier::model_identity(&vk, commitment)?;
-    if let Some(expected) = opts.expected_identity {
-        zkinfer_verifier::identity::check_expected(&identity, expected, &proof.model_hash)?;
-    }
+    // Header bounds, shapes, ranges, hash fields, the insecure SRS, the key and the identity:
+    // the same checks and typed errors as `zkinfer verify`.
+    let zkinfer_verifier::Statement { instances, identity, .. } = zkinfer_verifier::statement(&vk, &proof, opts)?;
     let (_, contract, _) = contract_for(&vk, cache, &mut Timings::default())?;
     let given = bin_path.map(Path::to_path_buf).or_else(|| Some(dir.join(BIN_FILE)).filter(|p| p.is_file()));
     if let Some(bin_path) = given {

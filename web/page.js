@@ -41,7 +41,8 @@ function show(v) {
   $("identity").textContent = ok ? v.identity : (v.claimed_model_hash ? `not established (the proof file claims model hash ${v.claimed_model_hash})` : "not established");
   const out = ok && v.output.values.length ? v.output_values.map((x) => x.toFixed(4)).join(", ") : ok ? (v.output_hash ? `hashed: ${v.output_hash}` : "private") : "";
   $("output").textContent = out;
-  $("class").textContent = ok && v.predicted_class !== null ? String(v.predicted_class) : "";
+  const classes = ok && Array.isArray(v.predicted_classes) ? v.predicted_classes : [];
+  $("class").textContent = classes.length > 1 ? classes.join(", ") : ok && v.predicted_class !== null ? String(v.predicted_class) : "";
   $("backend").textContent = ok ? `${v.backend}, k = ${v.k}` + (v.srs ? `, SRS ${v.srs.source}` : "") : "";
   $("paramsinfo").textContent = ok
     ? (v.params.source === "generated"

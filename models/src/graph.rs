@@ -24,6 +24,9 @@ pub enum AffineKind {
     Scale,
     /// Element-wise Add/Sub of two tensors (residual connections).
     Residual,
+    /// Concat of tensors, or of tensors and constants: each row copies one value or holds a
+    /// constant.
+    Concat,
 }
 
 impl AffineKind {
@@ -34,6 +37,7 @@ impl AffineKind {
             AffineKind::Pool => "avgpool",
             AffineKind::Scale => "scale",
             AffineKind::Residual => "add",
+            AffineKind::Concat => "concat",
         }
     }
 }
@@ -62,12 +66,28 @@ pub struct Affine {
     pub params: usize,
 }
 
-/// An element-wise nonlinearity.
+/// An element-wise nonlinearity: one function of one input. Every variant but ReLU is a
+/// lookup table over the whole quantized input range (`quant::table`), so adding a function
+/// here is its float definition, its label, its bound on `|f(x)|` over an interval and its
+/// Lipschitz constant (for the error bound of `quant::bound`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Nonlinearity {
     Relu,
     Sigmoid,
     Tanh,
+    /// `x·Φ(x) = 0.5·x·(1 + erf(x/√2))`: ONNX `Gelu`, torch's `GELU()`, tract's `GeluExact`
+    /// (also the decomposed Div/Erf/Add/Mul/Mul chain that exporters write).
+    Gelu,
+    /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`: ONNX `Gelu(approximate="tanh")`, torch's
+    /// `GELU(approximate="tanh")`, GPT-2's `gelu_new`; tract's `GeluApproximate`.
+    GeluTanh,
+    /// `x·sigmoid(x)` (SiLU, swish): tract's `Silu`, which its declutter makes of `x * Sigmoid(x)`.
+    Silu,
+    /// The error function.
+    Erf,
+    /// `x·min(max(x + 3, 0), 6)/6`.
+    HardSwish,
+    Abs,
 }
 
 impl Nonlinearity {
@@ -76,6 +96,15 @@ impl Nonlinearity {
             Nonlinearity::Relu => x.max(0.0),
             Nonlinearity::Sigmoid => 1.0 / (1.0 + (-x).exp()),
             Nonlinearity::Tanh => x.tanh(),
+            Nonlinearity::Gelu => 0.5 * x * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2)),
+            Nonlinearity::GeluTanh => {
+                let c = (2.0 / std::f64::consts::PI).sqrt();
+                0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
+            }
+            Nonlinearity::Silu => x / (1.0 + (-x).exp()),
+            Nonlinearity::Erf => libm::erf(x),
+            Nonlinearity::HardSwish => x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
+            Nonlinearity::Abs => x.abs(),
         }
     }
     pub fn label(self) -> &'static str {
@@ -83,7 +112,43 @@ impl Nonlinearity {
             Nonlinearity::Relu => "relu",
             Nonlinearity::Sigmoid => "sigmoid",
             Nonlinearity::Tanh => "tanh",
+            Nonlinearity::Gelu => "gelu",
+            Nonlinearity::GeluTanh => "gelu_tanh",
+            Nonlinearity::Silu => "silu",
+            Nonlinearity::Erf => "erf",
+            Nonlinearity::HardSwish => "hard_swish",
+            Nonlinearity::Abs => "abs",
         }
+    }
+    /// Every variant, for tests and reports.
+    pub const ALL: [Nonlinearity; 9] = [
+        Nonlinearity::Relu,
+        Nonlinearity::Sigmoid,
+        Nonlinearity::Tanh,
+        Nonlinearity::Gelu,
+        Nonlinearity::GeluTanh,
+        Nonlinearity::Silu,
+        Nonlinearity::Erf,
+        Nonlinearity::HardSwish,
+        Nonlinearity::Abs,
+    ];
+    /// A global Lipschitz constant: `|f(x) - f(y)| <= L·|x - y|` for all `x, y` (the maximum of
+    /// `|f'|`: 1/4 for sigmoid; `2/√π` for erf; GELU's `Φ(x) + x·φ(x)` peaks at 1.1290 at
+    /// `x = √2`, its tanh form at 1.1293 (rounded up here); SiLU's at 1.0998; hard-swish's
+    /// `(2x + 3)/6` at 1.5).
+    pub fn lipschitz(self) -> f64 {
+        match self {
+            Nonlinearity::Sigmoid => 0.25,
+            Nonlinearity::Relu | Nonlinearity::Tanh | Nonlinearity::Abs => 1.0,
+            Nonlinearity::Erf => 1.1284,
+            Nonlinearity::Gelu | Nonlinearity::GeluTanh => 1.13,
+            Nonlinearity::Silu => 1.1,
+            Nonlinearity::HardSwish => 1.5,
+        }
+    }
+    /// Whether `|f(x)| <= 1` everywhere (the table's output scale is then fixed).
+    pub fn is_bounded_by_one(self) -> bool {
+        matches!(self, Nonlinearity::Sigmoid | Nonlinearity::Tanh | Nonlinearity::Erf)
     }
 }
 

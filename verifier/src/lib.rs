@@ -24,4 +24,4 @@ pub use artifact::{ProofFile, PublicTensor, SrsInfo, VkFile, VkHeader, FORMAT_VE
 pub use backend::Backend;
 pub use error::VerifyError;
 pub use identity::{key_digest, model_identity, ModelIdentity};
-pub use verify::{public_instances, read_key, verify, verify_with, VerifiedOutput, VerifierParams, VerifyOptions};
+pub use verify::{public_instances, read_key, statement, verify, verify_with, Statement, VerifiedOutput, VerifierParams, VerifyOptions};

@@ -230,6 +230,50 @@ pub struct VerifyOptions<'a> {
     pub allow_insecure_srs: bool,
 }
 
+/// What a proof claims once its files agree: the public instance column, the halo2 key and
+/// the model identity recomputed from it. Shared by [`verify_with`] and the EVM verifier, so
+/// that both refuse the same things.
+pub struct Statement {
+    pub instances: Vec<Fr>,
+    pub key: VerifyingKey<G1Affine>,
+    pub identity: ModelIdentity,
+}
+
+fn kzg_srs(vk: &VkFile) -> Result<&crate::artifact::SrsInfo, VerifyError> {
+    vk.header.srs.as_ref().ok_or_else(|| VerifyError::Malformed {
+        what: "verifying key",
+        reason: "a KZG key without its SRS record".into(),
+    })
+}
+
+/// Checks everything about `proof` and `vk` that does not need the commitment parameters, in
+/// this order: the key header's bounds and the proof file against it ([`public_instances`]);
+/// for KZG, the insecure test SRS, recognised by the value of `[tau]G2` and not only by the
+/// header's label (refused unless `opts.allow_insecure_srs`); the halo2 key, read exactly; the
+/// model identity recomputed from it, against `opts.expected_identity` when given.
+pub fn statement(vk: &VkFile, proof: &ProofFile, opts: &VerifyOptions<'_>) -> Result<Statement, VerifyError> {
+    let instances = public_instances(vk, proof)?;
+    statement_of(vk, proof, instances, opts)
+}
+
+/// [`statement`] after [`public_instances`] has returned `instances`.
+fn statement_of(vk: &VkFile, proof: &ProofFile, instances: Vec<Fr>, opts: &VerifyOptions<'_>) -> Result<Statement, VerifyError> {
+    let h = &vk.header;
+    if h.backend == Backend::Kzg {
+        let srs = kzg_srs(vk)?;
+        if !opts.allow_insecure_srs && (srs.is_insecure() || is_insecure_s_g2(&srs.s_g2)) {
+            return Err(VerifyError::InsecureSrs);
+        }
+    }
+    let key = read_key(vk)?;
+    let commitment = (h.circuit.visibility.weights == WeightVisibility::Hashed).then_some(proof.model_hash.as_str());
+    let identity = identity_of(vk, key_digest_of(vk, &key), commitment)?;
+    if let Some(expected) = opts.expected_identity {
+        check_expected(&identity, expected, &proof.model_hash)?;
+    }
+    Ok(Statement { instances, key, identity })
+}
+
 /// Verify `proof` with `vk` and `params`, refusing the insecure test SRS. With
 /// `expected_identity`, the key must also have that identity. Returns the verified output.
 pub fn verify(
@@ -254,7 +298,7 @@ pub fn verify_with(
     opts: &VerifyOptions<'_>,
 ) -> Result<VerifiedOutput, VerifyError> {
     let h = &vk.header;
-    let instance = public_instances(vk, proof)?;
+    let instances = public_instances(vk, proof)?;
     if params.backend() != h.backend {
         return Err(VerifyError::BackendMismatch { proof: params.backend(), vk: h.backend });
     }
@@ -262,25 +306,13 @@ pub fn verify_with(
         return Err(VerifyError::ParamsMismatch { params: params.k(), vk: h.k });
     }
     if let VerifierParams::Kzg(p) = params {
-        let srs = h.srs.as_ref().ok_or_else(|| VerifyError::Malformed {
-            what: "verifying key",
-            reason: "a KZG key without its SRS record".into(),
-        })?;
+        let srs = kzg_srs(vk)?;
         let given = kzg_s_g2_hex(p);
         if !given.eq_ignore_ascii_case(&srs.s_g2) {
             return Err(VerifyError::SrsMismatch { vk: srs.source.clone(), params: format!("[tau]G2 = {}…", given.get(..16).unwrap_or("")) });
         }
-        // By value, not by the header's label (which the key's maker wrote).
-        if !opts.allow_insecure_srs && (srs.is_insecure() || is_insecure_s_g2(&given)) {
-            return Err(VerifyError::InsecureSrs);
-        }
     }
-    let key = read_key(vk)?;
-    let commitment = (h.circuit.visibility.weights == WeightVisibility::Hashed).then_some(proof.model_hash.as_str());
-    let identity = identity_of(vk, key_digest_of(vk, &key), commitment)?;
-    if let Some(expected) = opts.expected_identity {
-        check_expected(&identity, expected, &proof.model_hash)?;
-    }
+    let Statement { instances: instance, key, identity } = statement_of(vk, proof, instances, opts)?;
     let proof_bytes = proof.proof_bytes()?;
     let mut rest = proof_bytes.as_slice();
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(), VerifyError> {

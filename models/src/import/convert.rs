@@ -1,6 +1,8 @@
 //! Typed tract graph -> [`Graph`]: one function per op family, matched on tract's typed ops.
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::array::{Gather, Slice, TypedConcat};
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::Downsample;
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::cnn::{Conv, MaxPool, SumPool};
 use tract_onnx::tract_core::ops::einsum::EinSum;
@@ -10,7 +12,7 @@ use tract_onnx::tract_core::ops::nn::{Reduce, Reducer};
 use tract_onnx::tract_core::ops::source::TypedSource;
 use ndarray::ArrayD;
 
-use super::{elementwise, linear, spatial};
+use super::{elementwise, linear, spatial, wiring};
 use crate::error::{ModelError, UnsupportedNode};
 use crate::graph::{Graph, Node, Op, TensorId};
 
@@ -101,6 +103,18 @@ fn lower(ctx: &Ctx) -> Lowered {
     }
     if let Some(a) = ctx.node.op_as::<AxisOp>() {
         return linear::axis_op(ctx, a);
+    }
+    if let Some(s) = ctx.node.op_as::<Slice>() {
+        return wiring::slice(ctx, s);
+    }
+    if let Some(d) = ctx.node.op_as::<Downsample>() {
+        return wiring::downsample(ctx, d);
+    }
+    if let Some(g) = ctx.node.op_as::<Gather>() {
+        return wiring::gather(ctx, g);
+    }
+    if let Some(c) = ctx.node.op_as::<TypedConcat>() {
+        return wiring::concat(ctx, c);
     }
     Err(Unsupported(format!("op {} has no zkinfer lowering", op.name())))
 }

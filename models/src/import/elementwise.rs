@@ -1,9 +1,15 @@
 //! Element-wise ops: Add/Sub/Mul/Div with a constant or between two tensors, Max(x, 0) (ReLU),
-//! Sigmoid and Tanh. Broadcasting follows numpy.
+//! and the functions of one input that become lookup tables: Sigmoid, Tanh, GELU (tract's
+//! `GeluExact`, which its declutter makes of ONNX `Gelu` and of the exporters' Erf chain, and
+//! `GeluApproximate`, the tanh form), SiLU (`x * Sigmoid(x)`, tract's `Silu`), Erf, HardSwish
+//! and Abs. Broadcasting follows numpy.
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
-use tract_onnx::tract_core::ops::math::{Add, Div, Max, Mul, Sub, SubF, Tanh};
-use tract_onnx::tract_core::ops::nn::Sigmoid;
+use tract_onnx::tract_core::ops::math::{Abs, Add, Div, Erf, Max, Mul, Sub, SubF, Tanh};
+use tract_onnx::tract_core::ops::nn::gelu_approximate::GeluApproximate;
+use tract_onnx::tract_core::ops::nn::gelu_exact::GeluExact;
+use tract_onnx::tract_core::ops::nn::silu::Silu;
+use tract_onnx::tract_core::ops::nn::{HardSwish, Sigmoid};
 
 use super::convert::{Ctx, Lowered, Unsupported, Value};
 use super::index::{broadcast_index, coords};
@@ -110,15 +116,39 @@ pub(crate) fn binary(ctx: &Ctx, b: &TypedBinOp) -> Lowered {
     }
 }
 
+/// The table function of a tract element-wise op, if it is one.
+fn table_function(e: &ElementWiseOp) -> Result<Nonlinearity, Unsupported> {
+    let op = &e.0;
+    if op.is::<Sigmoid>() {
+        Ok(Nonlinearity::Sigmoid)
+    } else if op.is::<Tanh>() {
+        Ok(Nonlinearity::Tanh)
+    } else if op.is::<GeluExact>() {
+        Ok(Nonlinearity::Gelu)
+    } else if let Some(g) = op.downcast_ref::<GeluApproximate>() {
+        if g.fast_impl {
+            // tract's rewrite of 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x²))), not a GELU any
+            // exporter writes.
+            Err(Unsupported("GeluApproximate with x² instead of x³ is not supported".into()))
+        } else {
+            Ok(Nonlinearity::GeluTanh)
+        }
+    } else if op.is::<Silu>() {
+        Ok(Nonlinearity::Silu)
+    } else if op.is::<Erf>() {
+        Ok(Nonlinearity::Erf)
+    } else if op.is::<HardSwish>() {
+        Ok(Nonlinearity::HardSwish)
+    } else if op.is::<Abs>() {
+        Ok(Nonlinearity::Abs)
+    } else {
+        Err(Unsupported(format!("element-wise {} is not supported", op.name())))
+    }
+}
+
 pub(crate) fn unary(ctx: &Ctx, e: &ElementWiseOp) -> Lowered {
     let input = ctx.tensor(0)?;
-    let f = if e.0.is::<Sigmoid>() {
-        Nonlinearity::Sigmoid
-    } else if e.0.is::<Tanh>() {
-        Nonlinearity::Tanh
-    } else {
-        return Err(Unsupported(format!("element-wise {} is not supported", e.0.name())));
-    };
+    let f = table_function(e)?;
     if ctx.input_shapes[0] != ctx.out_shape {
         return Err(Unsupported("element-wise op changes shape".into()));
     }
@@ -234,6 +264,49 @@ mod tests {
     #[test]
     fn tanh_fused_after_gemm() {
         assert_fused("gemm_tanh", Nonlinearity::Tanh);
+    }
+
+    /// One table activation `f`, standalone: the fixture's whole graph is that one op.
+    fn assert_alone(name: &str, f: Nonlinearity) {
+        let c = check_op(name);
+        assert_eq!(labels(&c.graph), [f.label()], "{name}");
+        match &c.model.layers[..] {
+            [l] => assert!(matches!(&l.op, QOp::Activation { act: QAct::Table { f: g, .. }, .. } if *g == f), "{name}: {:?}", l.op),
+            layers => panic!("{name}: {} layers", layers.len()),
+        }
+    }
+
+    #[test]
+    fn gelu_in_every_form_exporters_write() {
+        // ONNX Gelu (opset 20) and the Erf chain of older exports: both tract's GeluExact.
+        assert_alone("gelu", Nonlinearity::Gelu);
+        assert_alone("gelu_erf_chain", Nonlinearity::Gelu);
+        // The tanh approximation, as an op and as GPT-2's Pow/Tanh chain.
+        assert_alone("gelu_tanh", Nonlinearity::GeluTanh);
+        assert_alone("gelu_tanh_chain", Nonlinearity::GeluTanh);
+    }
+
+    #[test]
+    fn gelu_fused_after_gemm() {
+        assert_fused("gemm_gelu", Nonlinearity::Gelu);
+    }
+
+    #[test]
+    fn other_functions_of_one_input_are_tables() {
+        assert_alone("silu", Nonlinearity::Silu);
+        assert_alone("erf", Nonlinearity::Erf);
+        assert_alone("hard_swish", Nonlinearity::HardSwish);
+        assert_alone("abs", Nonlinearity::Abs);
+    }
+
+    #[test]
+    fn a_tanh_chain_with_a_square_is_not_a_gelu() {
+        // Pow(x, 2) in place of Pow(x, 3): not fused, and its two ops without a circuit are
+        // both named.
+        let e = crate::load_onnx(&crate::testing::fixture("ops/gelu_pow2_chain.onnx")).unwrap_err();
+        let crate::ModelError::Unsupported { nodes, .. } = &e else { panic!("{e}") };
+        let named: Vec<(&str, &str)> = nodes.iter().map(|n| (n.name.as_str(), n.op.as_str())).collect();
+        assert_eq!(named, [("pow", "Square"), ("mul", "Mul")], "{e}");
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! Either way one error lists them all.
 mod convert;
 mod elementwise;
+mod gelu_tanh;
 mod linear;
 mod spatial;
+mod wiring;
 pub(crate) mod index;
 
 use std::path::Path;
@@ -135,10 +137,20 @@ fn tract_import(bytes: &[u8], path: &Path) -> Result<(TypedModel, Vec<usize>)> {
             (_, Some(v)) if v > 0 => shape.push(v),
             (0, _) => shape.push(1),
             _ => {
+                let input = model.input_outlets().ok().and_then(|o| o.first()).map(|o| model.node(o.node).name.clone()).unwrap_or_default();
+                let fix = match d.to_string() {
+                    sym if concrete.is_none() && !sym.is_empty() && sym.chars().all(|c| c.is_alphanumeric() || c == '_') => format!(
+                        "fix it, e.g. `python -m onnxruntime.tools.make_dynamic_shape_fixed --dim_param {sym} --dim_value N {} fixed.onnx`, or export with a fixed size (torch.onnx.export without dynamic_axes / dynamic_shapes for that axis)",
+                        path.display()
+                    ),
+                    _ => "export the model with a fixed size for it (torch.onnx.export without dynamic_axes / dynamic_shapes for that axis)".into(),
+                };
                 return Err(ModelError::InputShape {
                     path: path.into(),
                     shape: format!("{:?}", fact.shape),
-                    reason: format!("dimension {axis} is not known; only the batch dimension may be symbolic"),
+                    reason: format!(
+                        "dimension {axis} ('{d}') of input '{input}' is not fixed; only the batch dimension (0) may be symbolic, a circuit has one size: {fix}"
+                    ),
                 })
             }
         }
@@ -149,6 +161,7 @@ fn tract_import(bytes: &[u8], path: &Path) -> Result<(TypedModel, Vec<usize>)> {
     let typed = model
         .into_typed()
         .and_then(|m| m.into_decluttered())
+        .and_then(gelu_tanh::fuse)
         .map_err(|e| invalid(anyhow_like::E::root(&e)))?;
     Ok((typed, shape))
 }
@@ -186,6 +199,16 @@ mod tests {
     fn non_onnx_file_is_invalid_onnx() {
         let e = load_err("not_onnx.onnx");
         assert!(matches!(e, ModelError::InvalidOnnx { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_symbolic_sequence_length_names_the_input_the_axis_and_the_fix() {
+        let e = load_err("dynamic_sequence.onnx");
+        assert!(matches!(e, ModelError::InputShape { .. }), "{e}");
+        let msg = e.to_string();
+        for part in ["dimension 1 ('sequence')", "input 'tokens'", "--dim_param sequence --dim_value N", "dynamic_axes"] {
+            assert!(msg.contains(part), "{part} missing from: {msg}");
+        }
     }
 
     #[test]

@@ -10,15 +10,16 @@
 //!   the bias adds `2^-(S+1)`, the rescale by `shift > 0` adds `2^-(q_scale + 1)`;
 //! - ReLU and max-pool are 1-Lipschitz (in the max norm for max-pool), a permutation moves
 //!   bounds with values;
-//! - sigmoid / tanh tables: `L e(q) + 2^-(out + 1)` with `L` = 1/4 (sigmoid) or 1 (tanh), the
-//!   second term being the table's own rounding (no clamping: |f| <= 1 fits the output scale).
+//! - table activations (sigmoid, tanh, GELU, erf, ...): `L e(q) + 2^-(out + 1)` with `L` the
+//!   function's Lipschitz constant (`Nonlinearity::lipschitz`), the second term being the
+//!   table's own rounding (no clamping: the output scale fits `max |f|` over the table's whole
+//!   domain, `quant::table::table_out_scale`).
 //!
 //! The float reference itself rounds to f32 between layers; callers compare with a small
 //! relative slack on top of this bound.
 use super::forward::Trace;
 use super::model::{QAct, QOp, QuantModel};
 use crate::error::{ModelError, Result};
-use crate::graph::Nonlinearity;
 
 fn half_unit(scale: i32) -> f64 {
     (-(scale as f64) - 1.0).exp2()
@@ -30,11 +31,7 @@ fn through_act(act: &QAct, e_q: f64, out: i32) -> f64 {
     match act {
         QAct::Identity | QAct::Relu => e_q,
         QAct::Table { f, .. } => {
-            let lipschitz = match f {
-                Nonlinearity::Sigmoid => 0.25,
-                Nonlinearity::Tanh | Nonlinearity::Relu => 1.0,
-            };
-            lipschitz * e_q + half_unit(out)
+            f.lipschitz() * e_q + half_unit(out)
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Scale selection from calibration data, and the float -> integer model conversion.
 use super::config::QuantConfig;
 use super::model::{QAct, QLayer, QOp, QRow, QTerm, QuantModel, MODEL_FORMAT};
-use super::table::{activation, table_out_scale};
+use super::table::{activation, out_scale};
 use crate::error::{ModelError, Result};
 use crate::graph::{Affine, Graph, Nonlinearity, Op, TensorId};
 
@@ -119,7 +119,7 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
                 let inputs = a.inputs.iter().map(|&i| qid[i]).collect();
                 let (act, scale, out_t) = match fused_act[t] {
                     Some((an, f)) => {
-                        let out_scale = if f == Nonlinearity::Relu { q_scale } else { table_out_scale(cfg) };
+                        let out_scale = out_scale(f, q_scale, cfg);
                         (activation(f, q_scale, cfg), out_scale, an + 1)
                     }
                     None => (QAct::Identity, q_scale, t),
@@ -128,7 +128,7 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
             }
             Op::Activation { input, f } => {
                 let in_scale = scale_of(&model, *input)?;
-                let out_scale = if *f == Nonlinearity::Relu { in_scale } else { table_out_scale(cfg) };
+                let out_scale = out_scale(*f, in_scale, cfg);
                 (QOp::Activation { input: qid[*input], shift: 0, act: activation(*f, in_scale, cfg) }, out_scale, t)
             }
             Op::MaxPool { input, windows } => {

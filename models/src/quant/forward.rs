@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn fused_and_standalone_activations_over_the_whole_8_bit_domain() {
         let all: Vec<i64> = (-128..128).collect();
-        for f in [Nonlinearity::Relu, Nonlinearity::Sigmoid, Nonlinearity::Tanh] {
+        for f in Nonlinearity::ALL {
             // Standalone: the activation reads the input directly, every q of the domain.
             let m = model(false, f);
             assert_eq!(m.layers.len(), 1);

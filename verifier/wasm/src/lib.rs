@@ -125,6 +125,15 @@ fn params_for(b: &Bundle<'_>, vk: &VkFile, cache: &mut IpaCache) -> Result<(Veri
     Ok((VerifierParams::Ipa(params), info))
 }
 
+/// The argmax of each of the `batch` equal parts of `values` (one per proved sample); empty
+/// when a sample has fewer than two values or the parts do not divide evenly.
+pub fn classes_per_sample(values: &[f64], batch: usize) -> Vec<usize> {
+    if batch == 0 || values.len() % batch != 0 || values.len() / batch < 2 {
+        return Vec::new();
+    }
+    values.chunks(values.len() / batch).filter_map(argmax).collect()
+}
+
 /// Check the bundle: the verdict as JSON (`verified`, and `identity`, `output`,
 /// `predicted_class`, ... when accepted; `error` when not).
 pub fn verify_bundle(b: &Bundle<'_>, opts: Options, cache: &mut IpaCache) -> Value {
@@ -159,8 +168,10 @@ fn check(b: &Bundle<'_>, opts: Options, cache: &mut IpaCache, claimed: &mut Opti
         &proof,
         &VerifyOptions { expected_identity: expected, allow_insecure_srs: opts.allow_insecure_srs },
     )?;
-    // Values are present only when the output is public.
+    // Values are present only when the output is public; a batch proof holds `batch` samples
+    // one after the other.
     let public_output = !v.output.values.is_empty();
+    let batch = h.circuit.batch.max(1);
     Ok(json!({
         "verified": true,
         "identity": identity(&v),
@@ -171,7 +182,8 @@ fn check(b: &Bundle<'_>, opts: Options, cache: &mut IpaCache, claimed: &mut Opti
         "visibility": v.visibility,
         "output": v.output,
         "output_values": v.output_values,
-        "predicted_class": if public_output && v.output_values.len() > 1 { argmax(&v.output_values) } else { None },
+        "predicted_class": if public_output && batch == 1 && v.output_values.len() > 1 { argmax(&v.output_values) } else { None },
+        "predicted_classes": if public_output { classes_per_sample(&v.output_values, batch) } else { Vec::new() },
         "input": v.input,
         "input_hash": v.input_hash,
         "output_hash": v.output_hash,
@@ -190,6 +202,14 @@ mod tests {
         assert_eq!(argmax(&[]), None);
         assert_eq!(argmax(&[0.5, 2.0, -1.0, 2.0]), Some(1));
         assert_eq!(argmax(&[-3.0]), Some(0));
+    }
+
+    #[test]
+    fn a_batch_gets_one_class_per_sample() {
+        assert_eq!(classes_per_sample(&[0.1, 0.9, 0.8, 0.2, 0.3, 0.3], 3), vec![1, 0, 0]);
+        assert_eq!(classes_per_sample(&[0.1, 0.9, 0.8], 1), vec![1]);
+        assert!(classes_per_sample(&[0.1, 0.9, 0.8], 2).is_empty());
+        assert!(classes_per_sample(&[0.1, 0.9], 2).is_empty());
     }
 
     #[test]

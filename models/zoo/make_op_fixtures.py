@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Writes the per-op fixtures added after make_zoo.py (the ops transformers need) into
+tests/fixtures/ops/ (random weights from one seeded generator; they test import and the
+integer reference, not accuracy). Table activations beyond sigmoid and tanh:
+
+  gelu.onnx              ONNX Gelu (opset 20)
+  gelu_erf_chain.onnx    x * 0.5 * (1 + Erf(x / sqrt(2))), the chain torch's TorchScript
+                         exporter writes for nn.GELU() below opset 20
+  gelu_tanh.onnx         ONNX Gelu(approximate="tanh") (opset 20)
+  gelu_tanh_chain.onnx   0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * Pow(x, 3)))), GPT-2's
+                         gelu_new as exporters write it
+  gemm_gelu.onnx         Gemm then the Erf chain (fused into one requant row)
+  silu.onnx              x * Sigmoid(x)
+  erf.onnx, hard_swish.onnx, abs.onnx
+  gelu_pow2_chain.onnx   the tanh chain with Pow(x, 2): not a GELU; refused with its Square
+                         and its product of activations named (an error test)
+Wiring (values moved, not computed):
+  slice.onnx             Slice of two axes, one with a step of 2
+  split_add.onnx         Split into two halves, added back (two slices and a residual add)
+  gather.onnx            Gather of three columns by constant indices (a head split)
+  gather_scalar.onnx     Gather of one row by a scalar index (a class-token pick)
+  concat_const.onnx      Concat of a constant row (a class token) and the input, then Gemm
+  concat_two.onnx        Concat of Relu(x) and x
+and ../dynamic_sequence.onnx (a MatMul over a symbolic sequence length: an error test).
+
+Run: python3 models/zoo/make_unary_ops.py   (needs onnx and numpy; checked with onnx's
+reference evaluator so that each declared output shape is the real one)
+"""
+import math
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPS = os.path.join(HERE, "..", "..", "tests", "fixtures", "ops")
+q = np.random.default_rng(29)
+N = helper.make_node
+
+
+def c(name, v):
+    return numpy_helper.from_array(np.asarray(v, dtype=np.float32), name)
+
+
+def op(name, nodes, inits, in_shape, out_shape, opset=13):
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, out_shape)
+    m = helper.make_model(helper.make_graph(nodes, name, [x], [y], inits))
+    m.opset_import[0].version = opset
+    m.ir_version = 8 if opset < 20 else 9
+    onnx.checker.check_model(m)
+    path = os.path.join(OPS, name + ".onnx")
+    onnx.save(m, path)
+    xs = np.linspace(-3, 3, int(np.prod(in_shape)), dtype=np.float32).reshape(in_shape)
+    got = ReferenceEvaluator(onnx.load(path)).run(None, {"input": xs})[0]
+    assert got.shape == tuple(out_shape), (name, got.shape, out_shape)
+    print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
+    return got
+
+
+def erf_chain(x, out, p=""):
+    return [N("Div", [x, p + "sqrt2"], [p + "d"], name=p + "div"), N("Erf", [p + "d"], [p + "e"], name=p + "erf"),
+            N("Add", [p + "e", p + "one"], [p + "a"], name=p + "add"), N("Mul", [x, p + "a"], [p + "m"], name=p + "mul"),
+            N("Mul", [p + "m", p + "half"], [out], name=p + "mul_half")], \
+           [c(p + "sqrt2", math.sqrt(2.0)), c(p + "one", 1.0), c(p + "half", 0.5)]
+
+
+def tanh_chain(x, out, power):
+    return [N("Pow", [x, "three"], ["p"], name="pow"), N("Mul", ["p", "k"], ["pk"], name="mul_k"),
+            N("Add", [x, "pk"], ["s"], name="add_x"), N("Mul", ["s", "r"], ["sr"], name="mul_r"),
+            N("Tanh", ["sr"], ["t"], name="tanh"), N("Add", ["t", "one"], ["a"], name="add_one"),
+            N("Mul", [x, "half"], ["hx"], name="half_x"), N("Mul", ["hx", "a"], [out], name="mul")], \
+           [c("three", float(power)), c("k", 0.044715), c("r", math.sqrt(2.0 / math.pi)), c("one", 1.0), c("half", 0.5)]
+
+
+op("gelu", [N("Gelu", ["input"], ["output"], name="gelu")], [], [1, 8], [1, 8], opset=20)
+op("gelu_tanh", [N("Gelu", ["input"], ["output"], name="gelu", approximate="tanh")], [], [1, 8], [1, 8], opset=20)
+nodes, inits = erf_chain("input", "output")
+op("gelu_erf_chain", nodes, inits, [1, 8], [1, 8])
+nodes, inits = tanh_chain("input", "output", 3)
+op("gelu_tanh_chain", nodes, inits, [1, 8], [1, 8])
+nodes, inits = tanh_chain("input", "output", 2)
+op("gelu_pow2_chain", nodes, inits, [1, 8], [1, 8])
+nodes, inits = erf_chain("h", "output")
+op("gemm_gelu", [N("Gemm", ["input", "W", "b"], ["h"], name="gemm")] + nodes,
+   [c("W", q.standard_normal((6, 4)) * 0.5), c("b", q.standard_normal(4) * 0.5)] + inits, [1, 6], [1, 4])
+op("silu", [N("Sigmoid", ["input"], ["s"], name="sigmoid"), N("Mul", ["input", "s"], ["output"], name="mul")],
+   [], [1, 8], [1, 8])
+op("erf", [N("Erf", ["input"], ["output"], name="erf")], [], [1, 8], [1, 8])
+op("hard_swish", [N("HardSwish", ["input"], ["output"], name="hard_swish")], [], [1, 8], [1, 8], opset=14)
+op("abs", [N("Abs", ["input"], ["output"], name="abs")], [], [1, 8], [1, 8])
+
+I = lambda name, v: numpy_helper.from_array(np.asarray(v, dtype=np.int64), name)
+op("slice", [N("Slice", ["input", "st", "en", "ax", "sp"], ["output"], name="slice")],
+   [I("st", [1, 0]), I("en", [3, 6]), I("ax", [1, 2]), I("sp", [1, 2])], [1, 4, 6], [1, 2, 3])
+op("split_add", [N("Split", ["input", "sizes"], ["a", "b"], name="split", axis=1), N("Add", ["a", "b"], ["output"], name="add")],
+   [I("sizes", [4, 4])], [1, 8], [1, 4])
+op("gather", [N("Gather", ["input", "idx"], ["output"], name="gather", axis=2)], [I("idx", [2, 0, 3])], [1, 2, 5], [1, 2, 3])
+op("gather_scalar", [N("Gather", ["input", "idx"], ["output"], name="gather", axis=1)],
+   [numpy_helper.from_array(np.array(0, dtype=np.int64), "idx")], [1, 3, 4], [1, 4])
+op("concat_const", [N("Concat", ["tok", "input"], ["c"], name="concat", axis=1),
+                    N("Reshape", ["c", "shape"], ["f"], name="flatten"), N("Gemm", ["f", "W", "b"], ["output"], name="gemm")],
+   [c("tok", q.standard_normal((1, 1, 4)) * 0.5), I("shape", [1, 12]), c("W", q.standard_normal((12, 3)) * 0.5),
+    c("b", q.standard_normal(3) * 0.1)], [1, 2, 4], [1, 3])
+op("concat_two", [N("Relu", ["input"], ["r"], name="relu"), N("Concat", ["r", "input"], ["output"], name="concat", axis=1)],
+   [], [1, 5], [1, 10])
+
+# A model whose sequence length is symbolic (as torch exports with dynamic_axes): refused with
+# the input, the axis and the fix named (an error test, tests/fixtures/dynamic_sequence.onnx).
+x = helper.make_tensor_value_info("tokens", TensorProto.FLOAT, [1, "sequence", 5])
+y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, "sequence", 4])
+m = helper.make_model(helper.make_graph([N("MatMul", ["tokens", "W"], ["output"], name="matmul")], "dynamic_sequence",
+                                        [x], [y], [c("W", q.standard_normal((5, 4)) * 0.5)]))
+m.opset_import[0].version = 13
+m.ir_version = 8
+onnx.checker.check_model(m)
+path = os.path.join(OPS, "..", "dynamic_sequence.onnx")
+onnx.save(m, path)
+print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
