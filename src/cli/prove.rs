@@ -78,7 +78,8 @@ pub fn ensure_keys(compiled: &Path, dir: &Path, srs: Option<&Path>, json: bool) 
     Ok(())
 }
 
-pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Result<()> {
+pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool, profile: bool) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let mut t = Timings::default();
     let data = Dataset::load(input)?;
     let (mut c, mut p, mut compiled_reused) = t.time("load", || m.compile_into(out))?;
@@ -118,8 +119,24 @@ pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Res
     if !json && compiled_reused && s.reused {
         println!("reused      {} and the keys in {} (no compile, no keygen)", zkinfer::compiled::COMPILED_FILE, out.display());
     }
-    let identity = pipeline::identity_of_setup(&p, &c.settings, &s)?;
-    report(json, &t, &s, &c, &identity.to_string(), Some(&proof), compiled_reused, out)
+    let identity = t.time("identity", || pipeline::identity_of_setup(&p, &c.settings, &s))?;
+    let prof = profile.then(|| {
+        let pk = &s.keys.pk;
+        let facts = zkinfer::prover::CircuitFacts::of(pk);
+        let eq = zkinfer::prover::CircuitFacts::equality_kinds(pk);
+        zkinfer::bench::profile::from_timings(&t, started.elapsed().as_secs_f64(), facts, eq, &s.spec)
+    });
+    if let (Some(pr), true) = (&prof, json) {
+        let mut v = report_json(&t, &s, &c, &identity.to_string(), Some(&proof), compiled_reused, out)?;
+        v["profile"] = json!(pr);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    report(json, &t, &s, &c, &identity.to_string(), Some(&proof), compiled_reused, out)?;
+    if let Some(pr) = &prof {
+        print!("{}", zkinfer::bench::profile::render(pr));
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -138,30 +155,14 @@ fn report(
     let proof_size = proof.map(|p| p.proof.len() / 2);
     let peak = peak_memory_bytes();
     if json {
-        let timings: serde_json::Map<String, serde_json::Value> = t.0.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        let mut v = json!({
-            "model_hash": hash, "identity": identity, "k": spec.k, "width": spec.params.width, "rows": spec.rows, "advice_columns": spec.advice_columns,
-            "fixed_columns": spec.fixed_columns, "lookups": spec.lookup_arguments,
-            "timings_s": timings, "peak_memory_bytes": peak, "dir": out,
-            "reused_keys": s.reused, "reused_compiled": compiled_reused, "compiled": out.join(zkinfer::compiled::COMPILED_FILE),
-            "calibration": c.calibration, "default_calibration": c.calibration.calibration.is_range(),
-        });
-        if let Some(p) = proof {
-            v["proof_bytes"] = json!(proof_size);
-            v["output"] = json!(p.output.values);
-            v["output_scale"] = json!(p.output.scale);
-            v["output_dequantized"] = json!(p.output.dequantize());
-            v["visibility"] = json!(p.visibility);
-            v["input_hash"] = json!(p.input_hash);
-            v["output_hash"] = json!(p.output_hash);
-        }
+        let v = report_json(t, s, c, identity, proof, compiled_reused, out)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     println!("model hash  {hash}");
     println!("identity    {identity}");
     println!("circuit     k = {}, width {}, {} rows, {} advice / {} fixed columns", spec.k, spec.params.width, spec.rows, spec.advice_columns, spec.fixed_columns);
-    for (name, secs) in &t.0 {
+    for (name, secs) in t.0.iter().filter(|(n, _)| !n.contains('/')) {
         println!("  {name:<10} {secs:>8.3} s");
     }
     if let Some(p) = proof {
@@ -184,4 +185,36 @@ fn report(
         println!("peak memory {:.1} MiB", b as f64 / (1 << 20) as f64);
     }
     Ok(())
+}
+
+/// The `--json` report of `setup` / `prove`.
+fn report_json(
+    t: &Timings,
+    s: &pipeline::SetupOutput,
+    c: &CompiledModel,
+    identity: &str,
+    proof: Option<&zkinfer::verifier::ProofFile>,
+    compiled_reused: bool,
+    out: &Path,
+) -> anyhow::Result<serde_json::Value> {
+    let spec = &s.spec;
+    let hash = proof.map(|p| p.model_hash.as_str()).unwrap_or(c.public_hash.as_str());
+    let timings: serde_json::Map<String, serde_json::Value> = t.0.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let mut v = json!({
+        "model_hash": hash, "identity": identity, "k": spec.k, "width": spec.params.width, "rows": spec.rows, "advice_columns": spec.advice_columns,
+        "fixed_columns": spec.fixed_columns, "lookups": spec.lookup_arguments,
+        "timings_s": timings, "peak_memory_bytes": peak_memory_bytes(), "dir": out,
+        "reused_keys": s.reused, "reused_compiled": compiled_reused, "compiled": out.join(zkinfer::compiled::COMPILED_FILE),
+        "calibration": c.calibration, "default_calibration": c.calibration.calibration.is_range(),
+    });
+    if let Some(p) = proof {
+        v["proof_bytes"] = json!(p.proof.len() / 2);
+        v["output"] = json!(p.output.values);
+        v["output_scale"] = json!(p.output.scale);
+        v["output_dequantized"] = json!(p.output.dequantize());
+        v["visibility"] = json!(p.visibility);
+        v["input_hash"] = json!(p.input_hash);
+        v["output_hash"] = json!(p.output_hash);
+    }
+    Ok(v)
 }
