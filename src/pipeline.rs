@@ -259,7 +259,7 @@ pub fn auto_params_for(p: &Prepared, base: &CircuitParams) -> Result<CircuitPara
 pub const AUTO_MULTI: [(usize, usize); 6] = [(4, 2), (4, 4), (8, 2), (8, 4), (8, 8), (16, 4)];
 
 /// Estimated proving cost of a circuit: `2^k` times a weighted count of its columns, with
-/// weights from the profile of `zkinfer prove --profile` (BENCHMARKS.md): an advice column
+/// weights set from the structure of `zkinfer prove --profile` (BENCHMARKS.md; not fitted): an advice column
 /// costs a commitment, an inverse FFT and its coset FFTs; a fixed column only its coset FFTs;
 /// an equality-enabled column its permutation polynomial's coset FFTs and a share of a grand
 /// product; the constant stands for the lookups, the quotient and the opening.
