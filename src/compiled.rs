@@ -150,7 +150,7 @@ pub fn compile(req: &CompileRequest) -> Result<(CompiledModel, Prepared)> {
     };
     let mut settings = req.settings.clone();
     if req.auto_width {
-        settings.circuit.width = pipeline::auto_width_for(&p, &settings.circuit)?;
+        settings.circuit = pipeline::auto_params_for(&p, &settings.circuit)?;
     }
     let spec = pipeline::compile(&p, &settings)?;
     let public_hash = match settings.circuit.visibility.weights {
@@ -255,6 +255,7 @@ impl CompiledModel {
         let mut wanted = req.settings.clone();
         if req.auto_width {
             wanted.circuit.width = self.settings.circuit.width;
+            wanted.circuit.outputs = self.settings.circuit.outputs;
         }
         same_source && same_calibration && self.auto_width == req.auto_width && wanted == self.settings
     }

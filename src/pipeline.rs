@@ -238,6 +238,50 @@ pub fn auto_width(p: &Prepared) -> Result<usize> {
     auto_width_for(p, &CircuitParams::default())
 }
 
+/// The dot width and outputs per dot row with the lowest estimated proving cost (see
+/// [`shape_cost`]), for the circuit parameters `base` (its visibility and batch): every
+/// width of [`AUTO_WIDTHS`] with one output per row, and, where `base` allows several
+/// (a single inference, default visibility), the shapes of [`AUTO_MULTI`].
+pub fn auto_params_for(p: &Prepared, base: &CircuitParams) -> Result<CircuitParams> {
+    let multi = base.batch == 1 && base.visibility == Visibility::default();
+    let shapes = AUTO_WIDTHS
+        .iter()
+        .map(|&w| (w, 1))
+        .chain(AUTO_MULTI.iter().copied().filter(|_| multi));
+    let mut best: Option<(f64, CircuitParams)> = None;
+    for (width, outputs) in shapes {
+        let params = CircuitParams { width, outputs, ..*base };
+        let spec = CircuitSpec::compile_params(&p.circuit, &params)?;
+        let cost = shape_cost(&spec);
+        if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+            best = Some((cost, params));
+        }
+    }
+    Ok(best.map(|(_, p)| p).unwrap_or(*base))
+}
+
+/// Shapes `(width, outputs)` with several outputs per dot row that [`auto_params_for`] tries.
+pub const AUTO_MULTI: [(usize, usize); 6] = [(4, 2), (4, 4), (8, 2), (8, 4), (8, 8), (16, 4)];
+
+/// Estimated proving cost of a circuit: `2^k` times a weighted count of its columns, with
+/// weights set from the structure of `zkinfer prove --profile` (BENCHMARKS.md; not fitted): an advice column
+/// costs a commitment, an inverse FFT and its coset FFTs; a fixed column only its coset FFTs;
+/// an equality-enabled column its permutation polynomial's coset FFTs and a share of a grand
+/// product; the constant stands for the lookups, the quotient and the opening.
+pub fn shape_cost(spec: &CircuitSpec) -> f64 {
+    let advice = spec.advice_columns as f64;
+    let fixed = (spec.fixed_columns + spec.selectors) as f64;
+    // Every advice column is equality-enabled, plus the instance and constants columns.
+    let equality = advice + 2.0;
+    (1u64 << spec.k) as f64 * (COST_ADVICE * advice + COST_FIXED * fixed + COST_EQUALITY * equality + COST_BASE)
+}
+
+/// Weights of [`shape_cost`], per column and `2^k` rows, relative to an advice column.
+pub const COST_ADVICE: f64 = 1.0;
+pub const COST_FIXED: f64 = 0.25;
+pub const COST_EQUALITY: f64 = 0.35;
+pub const COST_BASE: f64 = 30.0;
+
 /// [`auto_width`] for the circuit parameters `base` (its visibility; the width is chosen).
 pub fn auto_width_for(p: &Prepared, base: &CircuitParams) -> Result<usize> {
     let mut best: Option<(u128, usize)> = None;
@@ -474,11 +518,13 @@ pub fn prove_batch(
     })?;
     let reference: Vec<i64> = reference.concat();
     let q_input: Vec<i64> = q_inputs.concat();
-    let circuit = ModelCircuit::new(p.circuit.clone(), settings.circuit, p.hash, Some(q_input.clone()))?;
+    let circuit = t.time("circuit", || ModelCircuit::new(p.circuit.clone(), settings.circuit, p.hash, Some(q_input.clone())))?;
     // The public instance: the commitments in the proof file are exactly its values.
     let instance: Vec<Fr> = circuit.instances().unwrap_or_default();
     progress("proving");
     let proved = t.time("prove", || zkinfer_prover::prove(&setup.params, &setup.keys, circuit))?;
+    // The phases of `create_proof` (measured from its transcript calls), as `prove/<phase>`.
+    t.0.extend(proved.profile.phases.iter().map(|ph| (format!("prove/{}", ph.name), ph.seconds)));
     if proved.output != reference {
         return Err(ProverError::ReferenceMismatch { circuit: proved.output, reference }.into());
     }
@@ -510,7 +556,7 @@ pub fn prove_batch(
         proof: hex::encode(&proved.proof),
     };
     let path = dir.join("proof.json");
-    std::fs::write(&path, proof.to_json()).map_err(file_err("write", &path))?;
+    t.time("write", || std::fs::write(&path, proof.to_json())).map_err(file_err("write", &path))?;
     Ok(proof)
 }
 

@@ -63,6 +63,12 @@ pub struct CircuitParams {
     /// [`crate::layout`]).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub batch: usize,
+    /// Outputs per dot-product row (see [`crate::chips::dot`]): 1 in files that predate it
+    /// (then not written, so those keys and settings are unchanged). With `outputs = G > 1`
+    /// the dot gate has `G` accumulators over the same `width` input cells, and affine layers
+    /// lay out outputs that read the same inputs together, `G` at a time.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub outputs: usize,
 }
 
 fn one() -> usize {
@@ -76,6 +82,13 @@ fn is_one(n: &usize) -> bool {
 /// Largest batch a circuit accepts (a guard on sizes read from files).
 pub const MAX_BATCH: usize = 1 << 16;
 
+/// Most outputs per dot row (`configure` allocates about `outputs * (width + 1)` fixed
+/// columns, so a hostile key header must not choose it freely).
+pub const MAX_OUTPUTS: usize = 16;
+
+/// Most multiply-accumulates per dot row, `width * outputs`.
+pub const MAX_ROW_MACS: usize = 1024;
+
 impl Default for CircuitParams {
     fn default() -> Self {
         CircuitParams {
@@ -83,6 +96,7 @@ impl Default for CircuitParams {
             visibility: Visibility::default(),
             weight_bits: 0,
             batch: 1,
+            outputs: 1,
         }
     }
 }
@@ -102,6 +116,17 @@ impl CircuitParams {
                 "the batch size must lie in [1, {MAX_BATCH}], got {}",
                 self.batch
             )));
+        }
+        if !(1..=MAX_OUTPUTS).contains(&self.outputs) || self.width * self.outputs > MAX_ROW_MACS {
+            return Err(CircuitError::BadSettings(format!(
+                "outputs per dot row must lie in [1, {MAX_OUTPUTS}] with width x outputs at most {MAX_ROW_MACS}, got {} x {}",
+                self.width, self.outputs
+            )));
+        }
+        if self.outputs > 1 && (self.batch > 1 || self.visibility != Visibility::default()) {
+            return Err(CircuitError::BadSettings(
+                "several outputs per dot row need a single inference and the default visibility".into(),
+            ));
         }
         if self.weight_bits > crate::validate::MAX_SHIFT {
             return Err(CircuitError::BadSettings(format!(

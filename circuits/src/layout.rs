@@ -7,8 +7,8 @@
 //!
 //! | kind     | columns                                   |
 //! |----------|-------------------------------------------|
-//! | advice   | `a_0 .. a_{W-1}`, `acc` (all equality-enabled) |
-//! | fixed    | `f_0 .. f_{W-1}`, `bias`, `cont`, `constants` |
+//! | advice   | `a_0 .. a_{W-1}`, `acc` (all equality-enabled); with `G = outputs > 1`, then `acc_1 .. acc_{G-1}` |
+//! | fixed    | `f_0 .. f_{W-1}`, `bias`, `cont`, `constants`; with `G > 1`, then `bias_g, f_{g,0} .. f_{g,W-1}` for each `g >= 1` |
 //! | instance | one: `[model_hash, input_0 .., output_0 ..]` |
 //! | tables   | activation `(tag, in, out)`, range `(tag, value)` |
 //!
@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chips::ctx::{known, ACell, Ctx};
 use crate::batch::{affine_rows, freivalds_affine, requant_lanes, requant_packed};
-use crate::chips::dot::{DotChip, DotConfig};
+use crate::chips::dot::{DotChip, DotConfig, Output};
 use crate::chips::freivalds::FreivaldsConfig;
 use crate::chips::maxpool::{MaxPoolChip, MaxPoolConfig};
 use crate::chips::permute::permute;
@@ -115,7 +115,24 @@ impl ModelConfig {
             .copied()
             .zip(fixed[..w].iter().copied())
             .collect();
-        let mut dot = DotConfig::configure(meta, slots, advice[w], fixed[w], fixed[w + 1]);
+        // Several outputs per dot row: accumulators acc_1.. after acc_0 = advice[w], and each
+        // output's bias and weight columns after the single-output columns (so `outputs = 1`
+        // configures exactly the single-output circuit).
+        let mut advice = advice;
+        let mut fixed = fixed;
+        let extra: Vec<Output> = (1..params.outputs.max(1))
+            .map(|_| {
+                let acc = meta.advice_column();
+                meta.enable_equality(acc);
+                advice.push(acc);
+                let bias = meta.fixed_column();
+                let weights: Vec<Column<Fixed>> = (0..w).map(|_| meta.fixed_column()).collect();
+                fixed.push(bias);
+                fixed.extend(&weights);
+                Output { acc, bias, weights }
+            })
+            .collect();
+        let mut dot = DotConfig::configure(meta, slots, advice[w], fixed[w], fixed[w + 1], extra);
         let a4 = [advice[0], advice[1], advice[2], advice[3]];
         let f4 = [fixed[0], fixed[1], fixed[2], fixed[3]];
         let requant = RequantConfig::configure(meta, a4, f4, &tables);
@@ -295,7 +312,16 @@ pub fn layout<F: PrimeField>(
                     }
                     _ => None,
                 };
-                if let Some(fr) = freivalds {
+                if cfg.dot.outputs() > 1 && pcells.is_none() && n == 1 {
+                    // Several outputs per dot row (single inference, fixed weights).
+                    let zc = multi_affine(ctx, &dot, cfg.dot.outputs(), aff, &srcs)?;
+                    let mut out = Vec::with_capacity(zc.len());
+                    for (j, z) in zc.iter().enumerate() {
+                        let z_int = zs.and_then(|z| z.get(j)).copied();
+                        out.push(req.assign(ctx, z, z_int, rq)?);
+                    }
+                    (out, "affine", lookups)
+                } else if let Some(fr) = freivalds {
                     let (out, p) =
                         freivalds_affine(ctx, fr, cfg.advice[0], &lanes, aff, &srcs, zs, n, rq)?;
                     pending.push(p);
@@ -507,4 +533,62 @@ pub fn layout<F: PrimeField>(
         param_cells: param_cells.map(|p| p.indices).unwrap_or_default(),
     };
     Ok((bindings, stats))
+}
+
+/// The accumulators `z_j` of every output of `aff` with `g` outputs per dot row: outputs that
+/// read the same input positions (every term, zero or not: all outputs of a dense layer, all
+/// channels of one convolution patch) are laid out `g` at a time on shared rows
+/// ([`DotChip::assign_multi`]), each over the positions with a nonzero coefficient in one of
+/// them. Returns the cells in output order.
+fn multi_affine<F: PrimeField>(
+    ctx: &mut Ctx<'_, '_, F>,
+    dot: &DotChip<F>,
+    g: usize,
+    aff: &crate::ir::AffineLayer,
+    srcs: &[&Vec<ACell<F>>],
+) -> Result<Vec<ACell<F>>, Error> {
+    use std::collections::HashMap;
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<Vec<(u8, u32)>, usize> = HashMap::new();
+    for (j, row) in aff.rows.iter().enumerate() {
+        let key: Vec<(u8, u32)> = row.terms.iter().map(|t| (t.src, t.idx)).collect();
+        let next = groups.len();
+        let at = *index.entry(key).or_insert(next);
+        if at == next {
+            groups.push(Vec::new());
+        }
+        groups[at].push(j);
+    }
+    let mut z: Vec<Option<ACell<F>>> = vec![None; aff.rows.len()];
+    for chunk in groups.iter().flat_map(|js| js.chunks(g.max(1))) {
+        let mut pos: Vec<(u8, u32)> = Vec::new();
+        let mut slot: HashMap<(u8, u32), usize> = HashMap::new();
+        for &j in chunk {
+            for t in aff.rows.get(j).ok_or(Error::Synthesis)?.terms.iter().filter(|t| t.coeff != 0) {
+                slot.entry((t.src, t.idx)).or_insert_with(|| {
+                    pos.push((t.src, t.idx));
+                    pos.len() - 1
+                });
+            }
+        }
+        let mut coeffs = vec![vec![0i64; pos.len()]; chunk.len()];
+        let mut biases = Vec::with_capacity(chunk.len());
+        for (c, &j) in chunk.iter().enumerate() {
+            let row = aff.rows.get(j).ok_or(Error::Synthesis)?;
+            biases.push(row.bias);
+            for t in row.terms.iter().filter(|t| t.coeff != 0) {
+                let u = *slot.get(&(t.src, t.idx)).ok_or(Error::Synthesis)?;
+                coeffs[c][u] = coeffs[c][u].checked_add(t.coeff).ok_or(Error::Synthesis)?;
+            }
+        }
+        let cells = pos
+            .iter()
+            .map(|&(s, i)| srcs.get(s as usize).and_then(|v| v.get(i as usize)).ok_or(Error::Synthesis))
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = dot.assign_multi(ctx, &cells, &biases, &coeffs)?;
+        for (&j, cell) in chunk.iter().zip(out) {
+            z[j] = Some(cell);
+        }
+    }
+    z.into_iter().map(|c| c.ok_or(Error::Synthesis)).collect()
 }

@@ -16,22 +16,23 @@ use halo2_proofs::{
     transcript::TranscriptWriterBuffer,
 };
 use rand::rngs::OsRng;
-use snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript};
+use snark_verifier::{loader::native::NativeLoader, system::halo2::transcript::evm::{ChallengeEvm, EvmTranscript}};
 use zkinfer_circuits::ModelCircuit;
 use zkinfer_verifier::{Backend, VerifierParams};
 
 use crate::error::ProverError;
 use crate::keys::{keygen, Keys};
-use crate::prove::ProvingParams;
+use crate::profile::Timed;
+use crate::prove::{Created, ProvingParams};
 
 /// The proof transcript of KZG proofs.
 pub type KzgTranscript = EvmTranscript<G1Affine, NativeLoader, Vec<u8>, Vec<u8>>;
 
 /// KZG with SHPLONK and the EVM (Keccak) transcript.
 impl ProvingParams for ParamsKZG<Bn256> {
-    fn create(&self, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit<Fr>, instances: &[Fr]) -> Result<Vec<u8>, ProverError> {
-        let mut transcript = <KzgTranscript as TranscriptWriterBuffer<_, G1Affine, _>>::init(Vec::new());
-        create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+    fn create(&self, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit<Fr>, instances: &[Fr]) -> Result<Created, ProverError> {
+        let mut transcript = Timed::new(<KzgTranscript as TranscriptWriterBuffer<_, G1Affine, ChallengeEvm<G1Affine>>>::init(Vec::new()));
+        create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, ChallengeEvm<G1Affine>, _, _, _>(
             self,
             pk,
             &[circuit],
@@ -40,7 +41,10 @@ impl ProvingParams for ParamsKZG<Bn256> {
             &mut transcript,
         )
         .map_err(|e| ProverError::Halo2 { stage: "create_proof", reason: format!("{e:?}") })?;
-        Ok(transcript.finalize())
+        let (inner, events, end) = transcript.finish();
+        let t = std::time::Instant::now();
+        let proof = inner.finalize();
+        Ok(Created { proof, end, total: end + t.elapsed().as_secs_f64(), events })
     }
 }
 
@@ -84,7 +88,7 @@ impl ProverParams {
 }
 
 impl ProvingParams for ProverParams {
-    fn create(&self, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit<Fr>, instances: &[Fr]) -> Result<Vec<u8>, ProverError> {
+    fn create(&self, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit<Fr>, instances: &[Fr]) -> Result<Created, ProverError> {
         match self {
             ProverParams::Ipa(p) => p.create(pk, circuit, instances),
             ProverParams::Kzg(p) => p.create(pk, circuit, instances),

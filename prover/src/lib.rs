@@ -9,6 +9,7 @@ pub mod keys;
 pub mod kzg;
 pub mod lower;
 pub mod params;
+pub mod profile;
 pub mod prove;
 pub mod srs;
 
@@ -17,6 +18,7 @@ pub use keys::{keygen, read_pk, write_pk, Keys};
 pub use kzg::ProverParams;
 pub use lower::lower;
 pub use params::ParamsCache;
-pub use prove::{prove, Proved, ProvingParams};
+pub use profile::{CircuitFacts, ProveProfile};
+pub use prove::{prove, Created, Proved, ProvingParams};
 pub use srs::SrsFile;
 pub use zkinfer_verifier::Backend;

@@ -10,17 +10,31 @@ use zkinfer_circuits::ModelCircuit;
 
 use crate::error::ProverError;
 use crate::keys::Keys;
+use crate::profile::{CircuitFacts, ProveProfile, Timed};
 
 pub struct Proved {
     pub proof: Vec<u8>,
     /// The public output the circuit computed.
     pub output: Vec<i64>,
+    /// Where `create_proof` spent its time (see [`crate::profile`]).
+    pub profile: ProveProfile,
+}
+
+/// A proof with the transcript calls that made it (see [`crate::profile`]).
+pub struct Created {
+    pub proof: Vec<u8>,
+    pub events: Vec<(f64, crate::profile::Event)>,
+    /// Seconds until `create_proof` returned.
+    pub end: f64,
+    /// Seconds until the transcript was finalized.
+    pub total: f64,
 }
 
 /// Public parameters a proof can be made with: each commitment scheme with its transcript.
 pub trait ProvingParams {
-    /// The halo2 proof of `circuit` with public inputs `instances`.
-    fn create(&self, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit<Fr>, instances: &[Fr]) -> Result<Vec<u8>, ProverError>;
+    /// The halo2 proof of `circuit` with public inputs `instances`, with the times of its
+    /// transcript calls (recording them does not change the proof).
+    fn create(&self, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit<Fr>, instances: &[Fr]) -> Result<Created, ProverError>;
 }
 
 fn halo2_err(e: halo2_proofs::plonk::Error) -> ProverError {
@@ -29,9 +43,9 @@ fn halo2_err(e: halo2_proofs::plonk::Error) -> ProverError {
 
 /// IPA with halo2's Blake2b transcript.
 impl ProvingParams for ParamsIPA<G1Affine> {
-    fn create(&self, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit<Fr>, instances: &[Fr]) -> Result<Vec<u8>, ProverError> {
-        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-        create_proof::<IPACommitmentScheme<G1Affine>, ProverIPA<G1Affine>, _, _, _, _>(
+    fn create(&self, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit<Fr>, instances: &[Fr]) -> Result<Created, ProverError> {
+        let mut transcript = Timed::new(Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]));
+        create_proof::<IPACommitmentScheme<G1Affine>, ProverIPA<G1Affine>, Challenge255<_>, _, _, _>(
             self,
             pk,
             &[circuit],
@@ -40,7 +54,10 @@ impl ProvingParams for ParamsIPA<G1Affine> {
             &mut transcript,
         )
         .map_err(halo2_err)?;
-        Ok(transcript.finalize())
+        let (inner, events, end) = transcript.finish();
+        let t = std::time::Instant::now();
+        let proof = inner.finalize();
+        Ok(Created { proof, end, total: end + t.elapsed().as_secs_f64(), events })
     }
 }
 
@@ -53,6 +70,7 @@ pub fn prove<P: ProvingParams + ?Sized>(params: &P, keys: &Keys, circuit: ModelC
         .as_ref()
         .map(|w| w.output().to_vec())
         .unwrap_or_default();
-    let proof = params.create(&keys.pk, circuit, &instances)?;
-    Ok(Proved { proof, output })
+    let created = params.create(&keys.pk, circuit, &instances)?;
+    let profile = ProveProfile::from_events(&created.events, created.end, created.total, CircuitFacts::of(&keys.pk));
+    Ok(Proved { proof: created.proof, output, profile })
 }

@@ -43,6 +43,20 @@ pub struct ProofCost {
     pub prove: Runs,
     pub verify: Runs,
     pub proof_bytes: usize,
+    /// Every step of the prove runs (`witness`, `circuit`, `prove`, `prove/<phase>`, `write`):
+    /// its runs and median (see [`super::profile`]).
+    pub steps: Vec<(String, Runs)>,
+    /// The whole `pipeline::prove` call, the span `steps` lie in.
+    pub prove_call: Runs,
+    /// The profile of the median step times (see [`super::profile`]).
+    pub profile: super::profile::Profile,
+}
+
+impl ProofCost {
+    /// The medians of [`ProofCost::steps`] as timings.
+    pub fn median_steps(&self) -> Timings {
+        Timings(self.steps.iter().map(|(n, r)| (n.clone(), r.median)).collect())
+    }
 }
 
 /// A scratch directory for keys, removed on drop.
@@ -123,17 +137,39 @@ pub fn measure(p: &Prepared, settings: &Settings, cache: &ParamsCache, input: &[
         params_s = t.get("params").unwrap_or(0.0);
     }
     let (mut witness, mut prove, mut verify) = (Runs::default(), Runs::default(), Runs::default());
+    let (mut steps, mut prove_call): (Vec<(String, Runs)>, Runs) = (Vec::new(), Runs::default());
     let mut proof_bytes = 0;
     for _ in 0..runs.max(1) {
+        let start = Instant::now();
         let (proof, t) = h.prove(input)?;
+        prove_call.push(start.elapsed().as_secs_f64());
         witness.push(t.get("witness").unwrap_or(0.0));
         prove.push(t.get("prove").unwrap_or(0.0));
+        for (name, s) in &t.0 {
+            match steps.iter_mut().find(|(n, _)| n == name) {
+                Some((_, r)) => r.push(*s),
+                None => {
+                    let mut r = Runs::default();
+                    r.push(*s);
+                    steps.push((name.clone(), r));
+                }
+            }
+        }
         proof_bytes = proof.proof.len() / 2;
         let start = Instant::now();
         h.verify(&proof)?;
         verify.push(start.elapsed().as_secs_f64());
     }
     let spec = &h.setup.spec;
+    let pk = &h.setup.keys.pk;
+    let medians = Timings(steps.iter().map(|(n, r)| (n.clone(), r.median)).collect());
+    let profile = super::profile::from_timings(
+        &medians,
+        prove_call.median,
+        zkinfer_prover::CircuitFacts::of(pk),
+        zkinfer_prover::CircuitFacts::equality_kinds(pk),
+        spec,
+    );
     Ok(ProofCost {
         k: spec.k,
         width: spec.params.width,
@@ -147,5 +183,8 @@ pub fn measure(p: &Prepared, settings: &Settings, cache: &ParamsCache, input: &[
         prove,
         verify,
         proof_bytes,
+        steps,
+        prove_call,
+        profile,
     })
 }

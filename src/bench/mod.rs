@@ -6,12 +6,14 @@
 //! - [`measure`]: keygen, prove and verify timed over several runs;
 //! - [`cost`]: the per-kind table (rows, cells, estimated share of proving time, overhead);
 //! - [`chart`]: the SVG chart of cost against model size;
-//! - [`batch`]: one proof of `N` inferences, per batch size (`--batch`).
+//! - [`batch`]: one proof of `N` inferences, per batch size (`--batch`);
+//! - [`profile`]: where one prove's time goes (`--profile`).
 pub mod batch;
 pub mod chart;
 pub mod cost;
 pub mod measure;
 pub mod native;
+pub mod profile;
 pub mod synth;
 
 use serde::Serialize;
@@ -101,10 +103,10 @@ pub fn family_widths(h: usize) -> Vec<usize> {
 /// `settings` with the dot width `width`, or the pipeline's automatic choice for `p`.
 pub fn with_width(settings: &Settings, width: Option<usize>, p: &Prepared) -> Result<Settings, PipelineError> {
     let mut s = settings.clone();
-    s.circuit.width = match width {
-        Some(w) => w,
-        None => crate::pipeline::auto_width(p)?,
-    };
+    match width {
+        Some(w) => s.circuit.width = w,
+        None => s.circuit = crate::pipeline::auto_params_for(p, &s.circuit)?,
+    }
     Ok(s)
 }
 

@@ -63,6 +63,10 @@ pub struct BenchArgs {
     /// size, prove time per input). Inputs are the calibration samples, cycled.
     #[arg(long, value_delimiter = ',')]
     pub batch: Vec<usize>,
+    /// Also print where the prove time of --model goes (medians of the runs, per step and
+    /// halo2 phase) and the circuit facts.
+    #[arg(long)]
+    pub profile: bool,
 }
 
 pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
@@ -125,6 +129,9 @@ pub fn bench(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
     }
     if let Some(m) = &model {
         print_model(m, a.runs);
+        if a.profile {
+            print!("{}", bench::profile::render(&m.cost.profile));
+        }
     }
     if !family.is_empty() {
         print_family(&family, a.runs);

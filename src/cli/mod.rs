@@ -67,6 +67,9 @@ pub enum Command {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// Print where the prove's time goes (each step and halo2 phase) and the circuit facts.
+        #[arg(long)]
+        profile: bool,
     },
     /// Verify a proof; exit code 0 only when it is accepted.
     Verify {
@@ -271,7 +274,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compile { model, out } => prove::compile(&model, &out, cli.json),
         Command::Estimate(m) => estimate::estimate(&m, cli.json),
         Command::Setup { model, out } => prove::setup(&model, &out, cli.json),
-        Command::Prove { model, input, out } => prove::prove(&model, &input, &out, cli.json),
+        Command::Prove { model, input, out, profile } => prove::prove(&model, &input, &out, cli.json, profile),
         Command::Verify { proof, vk, model_hash, allow_insecure_srs } => {
             verify::verify(&proof, vk.as_deref(), model_hash.as_deref(), allow_insecure_srs, cli.json)
         }

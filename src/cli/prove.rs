@@ -46,17 +46,25 @@ pub fn setup(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
     report(json, &r)
 }
 
-pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool) -> anyhow::Result<()> {
+pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool, profile: bool) -> anyhow::Result<()> {
     let data = Dataset::load(input)?;
     let bar = Progress::new(json);
     let r = verbs::prove(&m.options(), &data, &input.display().to_string(), out, &|msg| bar.step(msg));
     bar.finish();
-    let r = r?;
+    let mut r = r?;
     notes(&r, json);
     if !json && r.reused_compiled && r.reused_keys {
         println!("reused      {} and the keys in {} (no compile, no keygen)", zkinfer::compiled::COMPILED_FILE, out.display());
     }
-    report(json, &r)
+    // The profile is always measured (it costs nothing); it is shown, and in the JSON, only
+    // with --profile.
+    let prof = if profile { r.profile.clone() } else { None };
+    r.profile = prof.clone();
+    report(json, &r)?;
+    if let (Some(p), false) = (&prof, json) {
+        print!("{}", zkinfer::bench::profile::render(p));
+    }
+    Ok(())
 }
 
 fn report(json: bool, r: &SetupReport) -> anyhow::Result<()> {
@@ -66,7 +74,8 @@ fn report(json: bool, r: &SetupReport) -> anyhow::Result<()> {
     println!("model hash  {}", r.model_hash);
     println!("identity    {}", r.identity);
     println!("circuit     k = {}, width {}, {} rows, {} advice / {} fixed columns", r.k, r.width, r.rows, r.advice_columns, r.fixed_columns);
-    for (name, secs) in &r.timings_s.0 {
+    // Timings named `prove/<phase>` are the profile's (shown with --profile).
+    for (name, secs) in r.timings_s.0.iter().filter(|(n, _)| !n.contains('/')) {
         println!("  {name:<10} {secs:>8.3} s");
     }
     if let Some(p) = &r.proof {

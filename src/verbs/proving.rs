@@ -36,6 +36,9 @@ pub struct SetupReport {
     /// Present for `prove`.
     #[serde(flatten)]
     pub proof: Option<ProofSummary>,
+    /// For `prove`: where the proving time went (`zkinfer prove --profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::bench::profile::Profile>,
     /// Inferences per proof.
     #[serde(skip)]
     pub batch: usize,
@@ -95,6 +98,7 @@ fn report(
             input_hash: p.input_hash.clone(),
             output_hash: p.output_hash.clone(),
         }),
+        profile: None,
         batch: spec.params.batch,
         insecure_srs,
     }
@@ -132,6 +136,7 @@ pub fn ensure_keys(compiled: &Path, dir: &Path, srs: Option<&Path>, progress: &d
 /// `N x input size` list; the batch size is taken from it unless `m.batch` fixes it (or
 /// `m.compiled` does, for a compiled model).
 pub fn prove(m: &ModelOptions, data: &Dataset, what: &str, out: &Path, progress: &dyn Fn(&str)) -> Result<SetupReport> {
+    let started = std::time::Instant::now();
     let mut t = Timings::default();
     let (mut c, mut p, mut compiled_reused) = t.time("load", || m.compile_into(out))?;
     let samples = pipeline::batch_samples(data, &p.quant.input_shape)
@@ -159,6 +164,11 @@ pub fn prove(m: &ModelOptions, data: &Dataset, what: &str, out: &Path, progress:
     let insecure = m.check_backend(c.settings.backend)?;
     let s = pipeline::setup(&p, &c.settings, out, &m.cache(), true, &mut t, progress)?;
     let proof = pipeline::prove_batch(&p, &c.settings, &s, &samples, out, &mut t, progress)?;
-    let identity = pipeline::identity_of_setup(&p, &c.settings, &s)?;
-    Ok(report(t, &s, &c, identity.to_string(), Some(&proof), compiled_reused, out, insecure && c.settings.backend == Backend::Kzg))
+    let identity = t.time("identity", || pipeline::identity_of_setup(&p, &c.settings, &s))?;
+    let facts = zkinfer_prover::CircuitFacts::of(&s.keys.pk);
+    let equality = zkinfer_prover::CircuitFacts::equality_kinds(&s.keys.pk);
+    let profile = crate::bench::profile::from_timings(&t, started.elapsed().as_secs_f64(), facts, equality, &s.spec);
+    let mut r = report(t, &s, &c, identity.to_string(), Some(&proof), compiled_reused, out, insecure && c.settings.backend == Backend::Kzg);
+    r.profile = Some(profile);
+    Ok(r)
 }

@@ -12,6 +12,15 @@
 //!
 //! Gate (degree 3): `q_dot * (acc_cur - (cont * acc_prev + bias + sum_i a_i * f_i)) = 0`.
 //!
+//! **Several outputs per row** (`CircuitParams::outputs = G > 1`): the same input cells
+//! `a_0 .. a_{W-1}` feed `G` accumulators `acc_0 .. acc_{G-1}`, each with its own weight
+//! columns `f_{g,0} .. f_{g,W-1}` and bias column, one constraint each (same form, same
+//! degree). Outputs that read the same inputs (all outputs of a dense layer, all channels of
+//! one convolution patch) then share one copy of the inputs: `W * G` multiply-accumulates per
+//! row for `W` copied cells and `G` accumulators, where one output per row needs `W + 1`
+//! advice cells for `W` of them. Fixed columns are cheaper to prove than advice columns (no
+//! commitment per proof, no copy argument), so the weights move there.
+//!
 //! - Each `a_i` is a copy (permutation argument) of the cell where `x_t` was assigned, so it
 //!   cannot differ from it; each `f_i` is a fixed weight, bound by the verifying key.
 //! - `cont` is 0 on the first row, so the block does not depend on the row above it.
@@ -57,29 +66,55 @@ pub struct DotConfig {
     pub cont: Column<Fixed>,
     /// The advice-weight gate, when configured: its selector and the `w_i` columns.
     pub advice_weights: Option<(Selector, Vec<Column<Advice>>)>,
+    /// Further outputs of the same rows (`outputs > 1`, see [`Output`]); empty otherwise.
+    pub extra: Vec<Output>,
+}
+
+/// One more output of a multi-output dot row: its accumulator, bias and one weight column per
+/// input slot. Its constraint is the dot gate's with these columns and the same inputs `a_i`.
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub acc: Column<Advice>,
+    pub bias: Column<Fixed>,
+    pub weights: Vec<Column<Fixed>>,
 }
 
 impl DotConfig {
+    /// The dot gate with one output per row (`extra` empty) or several: for every output `g`,
+    /// `q_dot * (acc_g - (cont * acc_g_prev + bias_g + sum_i a_i * f_{g,i})) = 0` over the
+    /// same input cells `a_i` (degree 3). With one output the gate is exactly the
+    /// single-output gate, so its keys are unchanged.
     pub fn configure<F: PrimeField>(
         meta: &mut ConstraintSystem<F>,
         slots: Vec<(Column<Advice>, Column<Fixed>)>,
         acc: Column<Advice>,
         bias: Column<Fixed>,
         cont: Column<Fixed>,
+        extra: Vec<Output>,
     ) -> Self {
         let q_dot = meta.selector();
         meta.create_gate("dot", |m| {
             let q = m.query_selector(q_dot);
-            let acc_cur = m.query_advice(acc, Rotation::cur());
-            let acc_prev = m.query_advice(acc, Rotation::prev());
-            let b = m.query_fixed(bias, Rotation::cur());
-            let c = m.query_fixed(cont, Rotation::cur());
-            let sum = slots
-                .iter()
-                .fold(Expression::Constant(F::ZERO), |s, (a, f)| {
-                    s + m.query_advice(*a, Rotation::cur()) * m.query_fixed(*f, Rotation::cur())
-                });
-            Constraints::with_selector(q, [("acc", acc_cur - (c * acc_prev + b + sum))])
+            let mut out = Vec::with_capacity(1 + extra.len());
+            // Queries in the single-output gate's order (repeated queries are shared).
+            let mut one = |acc: Column<Advice>, bias: Column<Fixed>, weights: &mut dyn Iterator<Item = Column<Fixed>>| {
+                let acc_cur = m.query_advice(acc, Rotation::cur());
+                let acc_prev = m.query_advice(acc, Rotation::prev());
+                let b = m.query_fixed(bias, Rotation::cur());
+                let c = m.query_fixed(cont, Rotation::cur());
+                let sum = slots
+                    .iter()
+                    .zip(weights)
+                    .fold(Expression::Constant(F::ZERO), |s, ((a, _), f)| {
+                        s + m.query_advice(*a, Rotation::cur()) * m.query_fixed(f, Rotation::cur())
+                    });
+                acc_cur - (c * acc_prev + b + sum)
+            };
+            out.push(("acc", one(acc, bias, &mut slots.iter().map(|(_, f)| *f))));
+            for o in &extra {
+                out.push(("acc", one(o.acc, o.bias, &mut o.weights.iter().copied())));
+            }
+            Constraints::with_selector(q, out)
         });
         DotConfig {
             q_dot,
@@ -88,7 +123,13 @@ impl DotConfig {
             bias,
             cont,
             advice_weights: None,
+            extra,
         }
+    }
+
+    /// Outputs per dot row (1 + the extra ones).
+    pub fn outputs(&self) -> usize {
+        1 + self.extra.len()
     }
 
     /// Adds the advice-weight gate over weight columns `w` (one per slot).
@@ -177,6 +218,57 @@ impl<F: PrimeField> DotChip<F> {
         }
         // rows >= 1, so the loop ran and `last` is set.
         last.ok_or(Error::Synthesis)
+    }
+
+    /// Lays out up to [`DotConfig::outputs`] outputs over the same inputs on shared fresh
+    /// rows: `z_g = biases[g] + sum_u coeffs[g][u] * inputs[u]` (`coeffs[g]` has one entry per
+    /// input). Returns the cells of the `z_g`. Unused outputs of the rows keep weight and bias
+    /// 0 and their accumulator unassigned (0), which satisfies their constraint.
+    pub fn assign_multi(
+        &self,
+        ctx: &mut Ctx<'_, '_, F>,
+        inputs: &[&ACell<F>],
+        biases: &[i64],
+        coeffs: &[Vec<i64>],
+    ) -> Result<Vec<ACell<F>>, Error> {
+        let c = &self.config;
+        let w = c.width();
+        if biases.len() != coeffs.len() || biases.len() > c.outputs() || coeffs.iter().any(|v| v.len() != inputs.len()) {
+            return Err(Error::Synthesis);
+        }
+        let rows = Self::rows_for(inputs.len(), w);
+        let start = ctx.alloc(rows);
+        let outs: Vec<(Column<Advice>, Column<Fixed>, Vec<Column<Fixed>>)> = std::iter::once((c.acc, c.bias, c.slots.iter().map(|s| s.1).collect()))
+            .chain(c.extra.iter().map(|o| (o.acc, o.bias, o.weights.clone())))
+            .take(biases.len())
+            .collect();
+        let mut acc: Vec<Value<F>> = vec![Value::known(F::ZERO); outs.len()];
+        let mut last = Vec::new();
+        for r in 0..rows {
+            let row = start + r;
+            ctx.enable(&c.q_dot, row)?;
+            let cont = u64::from(r > 0);
+            ctx.assign_fixed(c.cont, row, F::from(cont));
+            let chunk = r * w..((r + 1) * w).min(inputs.len());
+            for (i, u) in chunk.clone().enumerate() {
+                let slot = c.slots.get(i).ok_or(Error::Synthesis)?;
+                ctx.copy_advice(inputs[u], slot.0, row);
+            }
+            last.clear();
+            for (g, (acc_col, bias_col, wcols)) in outs.iter().enumerate() {
+                let b = if r == 0 { biases[g] } else { 0 };
+                ctx.assign_fixed(*bias_col, row, to_field(b));
+                let mut next = acc[g] * Value::known(F::from(cont)) + Value::known(to_field::<F>(b));
+                for (i, u) in chunk.clone().enumerate() {
+                    let cf: F = to_field(coeffs[g][u]);
+                    ctx.assign_fixed(*wcols.get(i).ok_or(Error::Synthesis)?, row, cf);
+                    next = next + inputs[u].value * Value::known(cf);
+                }
+                acc[g] = next;
+                last.push(ctx.assign_advice(*acc_col, row, next));
+            }
+        }
+        Ok(last)
     }
 
     /// Lays out `z = sum x * w` with advice weights on fresh rows and returns the cell of `z`.

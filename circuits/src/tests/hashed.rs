@@ -53,6 +53,7 @@ fn params(width: usize, input: T, output: T, weights: W) -> CircuitParams {
         },
         weight_bits: LIMB,
         batch: 1,
+        outputs: 1,
     }
 }
 
@@ -527,6 +528,7 @@ fn rows_per_thousand_weights() {
                 ..Default::default()
             },
             batch: 1,
+            outputs: 1,
         };
         let hashed = CircuitSpec::compile_params(&m, &p).unwrap();
         let h = &hashed.hashing;

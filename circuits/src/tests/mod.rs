@@ -7,6 +7,7 @@ mod forgery;
 mod freivalds;
 mod harness;
 mod hashed;
+mod multi_dot;
 mod real_prover;
 mod requant_exhaustive;
 mod spec;

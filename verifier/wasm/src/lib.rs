@@ -153,8 +153,9 @@ fn check(b: &Bundle<'_>, opts: Options, cache: &mut IpaCache, claimed: &mut Opti
     if h.k > params::MAX_WEB_K {
         return Err(WebError::TooLarge { k: h.k, max: params::MAX_WEB_K });
     }
-    if h.circuit.width > MAX_WEB_WIDTH {
-        return Err(WebError::TooWide { width: h.circuit.width, max: MAX_WEB_WIDTH });
+    // Several outputs per dot row add about `outputs * (width + 1)` columns: bound the product.
+    if h.circuit.width.saturating_mul(h.circuit.outputs.max(1)) > MAX_WEB_WIDTH {
+        return Err(WebError::TooWide { width: h.circuit.width.saturating_mul(h.circuit.outputs.max(1)), max: MAX_WEB_WIDTH });
     }
     let srs = h.srs.clone();
     if proof.backend != h.backend {
