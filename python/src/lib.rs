@@ -112,20 +112,28 @@ fn setup<'py>(
 }
 
 /// Prove one inference (or a batch) and write `out/proof.json`; runs setup first unless `out`
-/// holds keys for the same compiled model.
+/// holds keys for the same compiled model. With `profile=True` the report has `profile`, where
+/// the proving time went (`zkinfer prove --profile`).
 #[pyfunction]
-#[pyo3(signature = (model=None, *, input, out, **options))]
+#[pyo3(signature = (model=None, *, input, out, profile=false, **options))]
 fn prove<'py>(
     py: Python<'py>,
     model: Option<&Bound<'py, PyAny>>,
     input: &Bound<'py, PyAny>,
     out: &Bound<'py, PyAny>,
+    profile: bool,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let o = model_options(model, options)?;
     let (data, what) = dataset(input, "input")?;
     let out = path(out, "out")?;
-    run(py, move || verbs::prove(&o, &data, &what, &out, &|_| {}))
+    run(py, move || {
+        let mut r = verbs::prove(&o, &data, &what, &out, &|_| {})?;
+        if !profile {
+            r.profile = None;
+        }
+        Ok(r)
+    })
 }
 
 /// Verify a proof; raises `VerificationError` unless it is accepted.

@@ -57,6 +57,19 @@ def test_fields_match_the_cli_json(proved):
     assert "prove" in r["timings_s"]
 
 
+def test_profile_accounts_for_the_prove_when_asked(proved):
+    out, r, _ = proved
+    x, _ = digits()
+    p = zkinfer.prove(MLP, input=x[0], out=out, profile=True)
+    assert set(p) == set(r) | {"profile"}
+    prof = p["profile"]
+    steps = {s["step"] for s in prof["steps"]}
+    assert {"prove/quotient", "prove/advice", "prove/permutation"} <= steps
+    # Every step plus the unaccounted rest is the whole span.
+    total = sum(s["seconds"] for s in prof["steps"]) + prof["unaccounted_s"]
+    assert abs(total - prof["total_s"]) <= 1e-6 * max(1.0, prof["total_s"])
+
+
 def test_inputs_as_list_and_file_give_the_same_output(proved, tmp_path):
     out, r, _ = proved
     x, _ = digits()

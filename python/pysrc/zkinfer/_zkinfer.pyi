@@ -6,7 +6,7 @@ command prints with ``--json``.
 import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union
 
-from typing_extensions import TypedDict, Unpack
+from typing_extensions import NotRequired, TypedDict, Unpack
 
 __version__: str
 
@@ -102,6 +102,9 @@ class ProveReport(SetupReport):
     visibility: Dict[str, Any]
     input_hash: Optional[str]
     output_hash: Optional[str]
+    #: Only with ``prove(..., profile=True)``: ``total_s``, ``steps`` (``step``, ``what``,
+    #: ``seconds``), ``unaccounted_s`` and the circuit facts.
+    profile: NotRequired[Dict[str, Any]]
 
 class VerifyReport(TypedDict):
     verified: bool
@@ -205,11 +208,18 @@ def setup(model: Optional[PathLike] = None, *, out: PathLike, **options: Unpack[
     """Compile the model and generate parameters and keys into ``out`` (releases the GIL)."""
 
 def prove(
-    model: Optional[PathLike] = None, *, input: Input, out: PathLike, **options: Unpack[ModelOptions]
+    model: Optional[PathLike] = None,
+    *,
+    input: Input,
+    out: PathLike,
+    profile: bool = False,
+    **options: Unpack[ModelOptions],
 ) -> ProveReport:
     """Prove the model's inference on ``input`` and write ``out/proof.json`` (releases the GIL).
 
-    Runs setup into ``out`` first unless it holds keys for the same compiled model. Raises
+    Runs setup into ``out`` first unless it holds keys for the same compiled model. With
+    ``profile=True`` the report also has ``"profile"``: where the proving time went (the steps
+    of ``zkinfer prove --profile``, their seconds, and the circuit facts). Raises
     :class:`InputError` for NaN, infinities, a wrong length or values outside the calibrated
     range, :class:`IoError` for a missing input file.
     """
