@@ -59,6 +59,12 @@ pub struct FitInfo {
     pub load: Vec<f64>,
     pub points: usize,
     pub script: String,
+    /// The measurements fitted: `fit` (the synthetic MLPs only; the zoo and 64-512-512-10 held
+    /// out for validation) or `all`.
+    #[serde(default)]
+    pub fit_on: String,
+    #[serde(default)]
+    pub validation_held_out: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

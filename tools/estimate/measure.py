@@ -11,9 +11,11 @@ not counted), then `prove` RUNS times with those keys (no keygen). Records the m
     python3 tools/estimate/measure.py [--runs 3] [--out tools/estimate/measurements.json]
         [--set fit|validate|all] [--bin target/release/zkinfer]
 
-`fit` is the extra training set of tools/estimate/fit.py (synthetic MLPs 64-H-H-10 and 64-H-10
-at k = 12..14 and dot widths 8..64); `validate` is the zoo and the 64-512-512-10 MLP, the models the
-estimate is checked on (tools/estimate/validate.py prints predicted / measured / error).
+`fit` is the training set of tools/estimate/fit.py (synthetic MLPs 64-H-H-10 and 64-H-10 at
+k = 12..14, dot widths 4..64 with one output per row, and four MLPs at the automatic shape,
+several outputs per row); `validate` is the zoo and the 64-512-512-10 MLP, the models the
+estimate is checked on, held out of the fit (`fit.py --fit-on fit` prints predicted / measured /
+error for both sets).
 """
 import argparse
 import json
@@ -39,7 +41,15 @@ FIT = [
     for w, width in [
         ("64,64,64,10", 8), ("64,256,256,10", 32), ("64,768,10", 16),
         ("64,512,512,10", 64), ("64,256,256,10", 8), ("64,384,384,10", 16),
+        # Small circuits at the zoo's width 4 (k = 12: the range table's size).
+        ("64,16,10", 4), ("64,48,10", 4), ("64,96,10", 4),
     ]
+] + [
+    # The automatic shape, which gives several outputs per dot row (many fixed columns per
+    # advice column) to the wider MLPs: the fixed-column cost is then not collinear with the
+    # advice-column cost.
+    (f"mlp {w} auto", ["--mlp", w], None)
+    for w in ["64,256,256,10", "64,384,384,10", "64,768,10", "64,128,128,128,10"]
 ]
 
 
@@ -104,18 +114,23 @@ def main():
     ap.add_argument("--set", choices=["fit", "validate", "all"], default="all")
     ap.add_argument("--backends", default="ipa,kzg")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "zkinfer"))
-    ap.add_argument("--only", help="measure only the model with this name (e.g. to repeat one disturbed point)")
+    ap.add_argument("--only", action="append", help="measure only the model with this name (repeatable; e.g. to repeat one disturbed point)")
+    ap.add_argument("--merge", action="store_true", help="replace or add the measured rows in --out instead of rewriting it")
     ap.add_argument("--out", default=os.path.join(ROOT, "tools", "estimate", "measurements.json"))
     a = ap.parse_args()
     models = {"fit": FIT, "validate": VALIDATE, "all": FIT + VALIDATE}[a.set]
     if a.only:
-        models = [m for m in models if m[0] == a.only]
+        models = [m for m in models if m[0] in a.only]
     rows = []
     for backend in a.backends.split(","):
         for name, args, inp in models:
             row = measure(a.bin, name, args, inp, backend, a.runs)
             row["set"] = "validate" if (name, args, inp) in VALIDATE else "fit"
             rows.append(row)
+    if a.merge and os.path.exists(a.out):
+        old = json.load(open(a.out))["rows"]
+        new = {(r["name"], r["backend"]) for r in rows}
+        rows = [r for r in old if (r["name"], r["backend"]) not in new] + rows
     doc = {
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{os.cpu_count()} cores, {os.uname().machine}, shared with other builds",
