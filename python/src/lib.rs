@@ -127,13 +127,7 @@ fn prove<'py>(
     let o = model_options(model, options)?;
     let (data, what) = dataset(input, "input")?;
     let out = path(out, "out")?;
-    run(py, move || {
-        let mut r = verbs::prove(&o, &data, &what, &out, &|_| {})?;
-        if !profile {
-            r.profile = None;
-        }
-        Ok(r)
-    })
+    run(py, move || verbs::prove(&o, &data, &what, &out, profile, &|_| {}))
 }
 
 /// Verify a proof; raises `VerificationError` unless it is accepted.

@@ -49,19 +49,15 @@ pub fn setup(m: &ModelArgs, out: &Path, json: bool) -> anyhow::Result<()> {
 pub fn prove(m: &ModelArgs, input: &Path, out: &Path, json: bool, profile: bool) -> anyhow::Result<()> {
     let data = Dataset::load(input)?;
     let bar = Progress::new(json);
-    let r = verbs::prove(&m.options(), &data, &input.display().to_string(), out, &|msg| bar.step(msg));
+    let r = verbs::prove(&m.options(), &data, &input.display().to_string(), out, profile, &|msg| bar.step(msg));
     bar.finish();
-    let mut r = r?;
+    let r = r?;
     notes(&r, json);
     if !json && r.reused_compiled && r.reused_keys {
         println!("reused      {} and the keys in {} (no compile, no keygen)", zkinfer::compiled::COMPILED_FILE, out.display());
     }
-    // The profile is always measured (it costs nothing); it is shown, and in the JSON, only
-    // with --profile.
-    let prof = if profile { r.profile.clone() } else { None };
-    r.profile = prof.clone();
     report(json, &r)?;
-    if let (Some(p), false) = (&prof, json) {
+    if let (Some(p), false) = (&r.profile, json) {
         print!("{}", zkinfer::bench::profile::render(p));
     }
     Ok(())

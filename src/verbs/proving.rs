@@ -135,7 +135,8 @@ pub fn ensure_keys(compiled: &Path, dir: &Path, srs: Option<&Path>, progress: &d
 /// holds the compiled model and keys. `data` holds one list per sample, or EZKL's flat
 /// `N x input size` list; the batch size is taken from it unless `m.batch` fixes it (or
 /// `m.compiled` does, for a compiled model).
-pub fn prove(m: &ModelOptions, data: &Dataset, what: &str, out: &Path, progress: &dyn Fn(&str)) -> Result<SetupReport> {
+/// With `profile`, the report carries where the proving time went ([`SetupReport::profile`]).
+pub fn prove(m: &ModelOptions, data: &Dataset, what: &str, out: &Path, profile: bool, progress: &dyn Fn(&str)) -> Result<SetupReport> {
     let started = std::time::Instant::now();
     let mut t = Timings::default();
     let (mut c, mut p, mut compiled_reused) = t.time("load", || m.compile_into(out))?;
@@ -165,10 +166,12 @@ pub fn prove(m: &ModelOptions, data: &Dataset, what: &str, out: &Path, progress:
     let s = pipeline::setup(&p, &c.settings, out, &m.cache(), true, &mut t, progress)?;
     let proof = pipeline::prove_batch(&p, &c.settings, &s, &samples, out, &mut t, progress)?;
     let identity = t.time("identity", || pipeline::identity_of_setup(&p, &c.settings, &s))?;
-    let facts = zkinfer_prover::CircuitFacts::of(&s.keys.pk);
-    let equality = zkinfer_prover::CircuitFacts::equality_kinds(&s.keys.pk);
-    let profile = crate::bench::profile::from_timings(&t, started.elapsed().as_secs_f64(), facts, equality, &s.spec);
+    let profile = profile.then(|| {
+        let facts = zkinfer_prover::CircuitFacts::of(&s.keys.pk);
+        let equality = zkinfer_prover::CircuitFacts::equality_kinds(&s.keys.pk);
+        crate::bench::profile::from_timings(&t, started.elapsed().as_secs_f64(), facts, equality, &s.spec)
+    });
     let mut r = report(t, &s, &c, identity.to_string(), Some(&proof), compiled_reused, out, insecure && c.settings.backend == Backend::Kzg);
-    r.profile = Some(profile);
+    r.profile = profile;
     Ok(r)
 }
