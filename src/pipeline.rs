@@ -229,15 +229,6 @@ pub struct SetupOutput {
 /// faster than proving time falls.
 pub const AUTO_WIDTHS: [usize; 4] = [4, 8, 16, 32];
 
-/// The dot width with the lowest estimated proving cost `2^k * (advice columns + 48)`; ties
-/// go to the narrower width (smaller proofs). The constant 48 stands for the per-row work that
-/// does not grow with the width (lookups, permutation, quotient); it was fitted to prove times
-/// of a 64-512-512-10 MLP at widths 8..128 on the 2-core development machine (20.0, 8.0, 4.6,
-/// 3.8, 3.75 s) and to the zoo MLP (0.80 s at width 8 against 1.27 s at 32, both k = 12).
-pub fn auto_width(p: &Prepared) -> Result<usize> {
-    auto_width_for(p, &CircuitParams::default())
-}
-
 /// The dot width and outputs per dot row with the lowest estimated proving cost (see
 /// [`shape_cost`]), for the circuit parameters `base` (its visibility and batch): every
 /// width of [`AUTO_WIDTHS`] with one output per row, and, where `base` allows several
@@ -282,7 +273,12 @@ pub const COST_FIXED: f64 = 0.25;
 pub const COST_EQUALITY: f64 = 0.35;
 pub const COST_BASE: f64 = 30.0;
 
-/// [`auto_width`] for the circuit parameters `base` (its visibility; the width is chosen).
+/// The older width-only choice, still used by `bench --batch` (one output per row): the dot
+/// width with the lowest estimated proving cost `2^k * (advice columns + 48)` for the circuit
+/// parameters `base`; ties go to the narrower width. The constant 48 stands for the per-row
+/// work that does not grow with the width (lookups, permutation, quotient), fitted to prove
+/// times of a 64-512-512-10 MLP at widths 8..128 and the zoo MLP. Compiling and proving use
+/// [`auto_params_for`].
 pub fn auto_width_for(p: &Prepared, base: &CircuitParams) -> Result<usize> {
     let mut best: Option<(u128, usize)> = None;
     for w in AUTO_WIDTHS {

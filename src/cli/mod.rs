@@ -198,7 +198,7 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = QuantConfig::default().weight_bits)]
     pub weight_bits: u32,
     /// Multiply-accumulates per row of the dot-product gate (default: chosen per model for the
-    /// lowest estimated proving cost, see `pipeline::auto_width`).
+    /// lowest estimated proving cost, see `pipeline::auto_params_for`).
     #[arg(long)]
     pub width: Option<usize>,
     /// Weights: `fixed` (in the verifying key; the default) or `hashed` (private; their

@@ -23,7 +23,7 @@ pub struct ModelOptions {
     pub input_range: Option<(f32, f32)>,
     pub bits: u32,
     pub weight_bits: u32,
-    /// Dot width (`None`: chosen per model, [`pipeline::auto_width`]).
+    /// Dot width (`None`: chosen per model, [`pipeline::auto_params_for`]).
     pub width: Option<usize>,
     pub weights: Option<WeightVisibility>,
     pub input_visibility: TensorVisibility,
