@@ -232,11 +232,12 @@ impl CompiledModel {
     }
 
     /// The model ready for setup and proving: the stored quantized model (not requantized),
-    /// with its float graph reloaded from the source (checked unchanged by [`Self::read`]).
+    /// with its float graph to be reloaded from the source (checked unchanged by
+    /// [`Self::read`]) only if something asks for it (accuracy, the native benchmark).
     pub fn prepared(&self) -> Result<Prepared> {
         let graph = match &self.source {
-            Source::Onnx { path, .. } => zkinfer_models::simplify::simplify(zkinfer_models::load_onnx(path)?)?,
-            Source::SyntheticMlp { widths, seed } => crate::bench::synth::mlp(widths, *seed),
+            Source::Onnx { path, .. } => pipeline::FloatGraph::deferred(path.clone()),
+            Source::SyntheticMlp { widths, seed } => crate::bench::synth::mlp(widths, *seed).into(),
         };
         Ok(pipeline::prepared_from(graph, self.quant.clone(), self.calibration.calibration.clone()))
     }
@@ -316,6 +317,25 @@ mod tests {
         assert!(reused && c == a);
         let (_, _, reused) = compile_into(&bits, &dir).unwrap();
         assert!(!reused);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_compiled_onnx_model_loads_its_float_graph_only_when_asked() {
+        let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/zoo/mlp.onnx");
+        let req = CompileRequest { source: SourceSpec::Onnx(model), ..request(&[4, 2]) };
+        let (a, fresh) = compile(&req).unwrap();
+        assert!(fresh.graph.is_loaded());
+        let dir = temp("deferred-graph");
+        a.write(&dir).unwrap();
+        let p = CompiledModel::read(&dir).unwrap().prepared().unwrap();
+        // Setup and proving read only the quantized model and its circuit.
+        assert!(!p.graph.is_loaded());
+        assert_eq!(p.hash, fresh.hash);
+        let g = p.graph.get().unwrap();
+        assert!(p.graph.is_loaded());
+        assert_eq!(g.nodes.len(), fresh.graph.get().unwrap().nodes.len());
+        assert_eq!(g.input_shape, fresh.graph.get().unwrap().input_shape);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

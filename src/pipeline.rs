@@ -91,11 +91,49 @@ impl Settings {
 
 /// A model loaded, calibrated, quantized and lowered to the circuit IR.
 pub struct Prepared {
-    pub graph: Graph,
+    /// The float graph: only accuracy and the native benchmark read it, so a model read back
+    /// from `compiled.json` loads it from its ONNX file on first use ([`Prepared::graph`]);
+    /// setup and proving never parse the ONNX file again (nor pay tract's memory).
+    pub graph: FloatGraph,
     pub quant: QuantModel,
     pub circuit: Arc<CircuitModel>,
     pub hash: [u8; 32],
     pub calibration: Calibration,
+}
+
+/// A float graph, at hand or loaded from its ONNX file when first asked for.
+pub struct FloatGraph {
+    loaded: std::sync::OnceLock<Graph>,
+    onnx: Option<PathBuf>,
+}
+
+impl FloatGraph {
+    /// A graph at hand.
+    pub fn of(graph: Graph) -> FloatGraph {
+        let loaded = std::sync::OnceLock::new();
+        let _ = loaded.set(graph);
+        FloatGraph { loaded, onnx: None }
+    }
+
+    /// The graph of the ONNX file at `path`, loaded (and simplified) on first use.
+    pub fn deferred(path: PathBuf) -> FloatGraph {
+        FloatGraph { loaded: std::sync::OnceLock::new(), onnx: Some(path) }
+    }
+
+    /// Whether the graph is in memory (it is, unless deferred and never asked for).
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some()
+    }
+
+    /// The graph, loading it from the ONNX file the first time.
+    pub fn get(&self) -> Result<&Graph> {
+        if let Some(g) = self.loaded.get() {
+            return Ok(g);
+        }
+        let path = self.onnx.as_ref().ok_or_else(|| PipelineError::Usage("a float graph with neither a graph nor a file".into()))?;
+        let g = zkinfer_models::simplify::simplify(zkinfer_models::load_onnx(path)?)?;
+        Ok(self.loaded.get_or_init(|| g))
+    }
 }
 
 /// What a model was calibrated on. In JSON a file is its path (a string, as before), the
@@ -196,9 +234,15 @@ pub fn prepare_graph(graph: Graph, calibration: &Calibration, quant: &QuantConfi
 }
 
 /// A [`Prepared`] for an already quantized model (lowered here).
-pub fn prepared_from(graph: Graph, quant: QuantModel, calibration: Calibration) -> Prepared {
+pub fn prepared_from(graph: impl Into<FloatGraph>, quant: QuantModel, calibration: Calibration) -> Prepared {
     let circuit = Arc::new(zkinfer_prover::lower(&quant));
-    Prepared { hash: quant.hash(), graph, quant, circuit, calibration }
+    Prepared { hash: quant.hash(), graph: graph.into(), quant, circuit, calibration }
+}
+
+impl From<Graph> for FloatGraph {
+    fn from(g: Graph) -> Self {
+        FloatGraph::of(g)
+    }
 }
 
 /// `settings.json`.

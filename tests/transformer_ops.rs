@@ -28,7 +28,7 @@ fn prepared(name: &str) -> pipeline::Prepared {
 fn every_op_circuit_proves_the_integer_reference_and_rejects_mutations() {
     for name in FIXTURES {
         let p = prepared(name);
-        let n = p.graph.input_len();
+        let n = p.graph.get().unwrap().input_len();
         for x in Dataset::from_range(n, -3.0, 3.0).unwrap().samples.into_iter().take(3) {
             let q = p.quant.quantize_input(&x).unwrap();
             let reference = p.quant.forward(&q).unwrap();

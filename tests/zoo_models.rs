@@ -53,7 +53,7 @@ fn argmax_agreement_on_the_test_split_is_at_least_99_percent() {
     let test = Dataset::load(&zoo("digits_test.json")).unwrap();
     for model in MODELS {
         let p = pipeline::prepare(&zoo(model), &zoo("calibration.json"), &Settings::default().quant).unwrap();
-        let r = accuracy::evaluate(&p.graph, &p.quant, &test).unwrap();
+        let r = accuracy::evaluate(p.graph.get().unwrap(), &p.quant, &test).unwrap();
         assert_eq!(r.out_of_range, 0, "{model}: {r:?}");
         assert!(r.argmax_agreement >= 0.99, "{model}: {r:?}");
     }

@@ -53,7 +53,7 @@ pub fn bench_prepared(
     input: &[f32],
     runs: usize,
 ) -> Result<ModelBench, PipelineError> {
-    let (float, int) = native::time_native(&p.graph, &p.quant, input, NATIVE_BUDGET_S)?;
+    let (float, int) = native::time_native(p.graph.get()?, &p.quant, input, NATIVE_BUDGET_S)?;
     let cost = measure::measure(p, settings, cache, input, runs)?;
     let spec = crate::pipeline::compile(p, settings)?;
     let breakdown = cost::breakdown(&p.quant, &spec, &float, &int, cost.prove.median);

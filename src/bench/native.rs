@@ -198,9 +198,9 @@ mod tests {
             let cal = synth::samples(g.input_len(), 8, true, 11);
             let p = synth::prepare_graph(g, &cal, &QuantConfig::default()).unwrap();
             for x in &cal {
-                let (tensors, parts) = float_forward(&p.graph, x).unwrap();
-                assert_eq!(tensors, zkinfer_models::float::forward(&p.graph, x).unwrap());
-                assert_eq!(parts.len(), p.graph.nodes.len());
+                let (tensors, parts) = float_forward(p.graph.get().unwrap(), x).unwrap();
+                assert_eq!(tensors, zkinfer_models::float::forward(p.graph.get().unwrap(), x).unwrap());
+                assert_eq!(parts.len(), p.graph.get().unwrap().nodes.len());
                 let q = p.quant.quantize_input(x).unwrap();
                 let (flat, _) = int_forward(&p.quant, &q).unwrap();
                 let reference = p.quant.forward(&q).unwrap();
@@ -216,7 +216,7 @@ mod tests {
         let g = synth::mlp(&[16, 8, 4], 1);
         let cal = synth::samples(16, 4, false, 2);
         let p = synth::prepare_graph(g, &cal, &QuantConfig::default()).unwrap();
-        let (f, i) = time_native(&p.graph, &p.quant, &cal[0], 0.001).unwrap();
+        let (f, i) = time_native(p.graph.get().unwrap(), &p.quant, &cal[0], 0.001).unwrap();
         let kinds = |v: &[Part]| v.iter().map(|p| p.kind).collect::<Vec<_>>();
         assert_eq!(kinds(&f), ["matmul", "relu", "matmul"]);
         assert_eq!(kinds(&i), ["matmul", "relu", "matmul", "rescale"]);

@@ -50,7 +50,7 @@ pub struct AccuracyReport {
 /// Float against quantized accuracy of the model on the labelled set `data`.
 pub fn accuracy(m: &ModelOptions, data: &Dataset) -> Result<AccuracyReport> {
     let (c, p) = m.compiled()?;
-    let accuracy = zkinfer_models::accuracy::evaluate(&p.graph, &p.quant, data)?;
+    let accuracy = zkinfer_models::accuracy::evaluate(p.graph.get()?, &p.quant, data)?;
     Ok(AccuracyReport { accuracy, calibration: p.calibration, bits: c.settings.quant.bits, source: c.source })
 }
 
