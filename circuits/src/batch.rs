@@ -107,13 +107,14 @@ pub fn requant_packed<F: PrimeField>(
     op: RequantOp<'_>,
 ) -> Result<Vec<(ACell<F>, ACell<F>)>, Error> {
     let lanes = chips.len().max(1);
-    let start = ctx.alloc(items.len().div_ceil(lanes));
+    let per = op.rows();
+    let start = ctx.alloc(items.len().div_ceil(lanes) * per);
     items
         .iter()
         .enumerate()
         .map(|(e, &(z, zi))| {
             let chip = chips.get(e % lanes).ok_or(Error::Synthesis)?;
-            chip.assign_at(ctx, start + e / lanes, z, zi, op)
+            chip.assign_at(ctx, start + (e / lanes) * per, z, zi, op)
         })
         .collect()
 }

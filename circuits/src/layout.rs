@@ -291,6 +291,7 @@ pub fn layout<F: PrimeField>(
                     shift,
                     tag,
                     act: &aff.requant.act,
+                    bits: model.bits,
                 };
                 let srcs = aff
                     .inputs
@@ -391,6 +392,7 @@ pub fn layout<F: PrimeField>(
                     shift,
                     tag,
                     act: &requant.act,
+                    bits: model.bits,
                 };
                 let items: Vec<_> = x
                     .iter()

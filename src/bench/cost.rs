@@ -3,7 +3,8 @@
 //! The circuit's per-layer sizes come from the compiler's dry run ([`CircuitSpec::layers`]).
 //! An affine layer is split into its dot-product rows (linear: `matmul`, `conv`, `avgpool`,
 //! `scale`, `add`) and its requant rows, one per output element, that rescale and apply the
-//! activation in one lookup (`relu`, `sigmoid`, `tanh`, or `rescale` when there is none);
+//! activation in one lookup (`relu`, `sigmoid`, `tanh`), or two when there is none (`rescale`:
+//! the second row range-checks the quotient);
 //! a standalone activation layer is requant rows only; `maxpool` is its own chip.
 //!
 //! **Estimated share of proving time** = the part's cost units over the circuit's, where
@@ -22,6 +23,10 @@ pub const LOOKUP_WEIGHT: usize = 3;
 
 /// Advice cells of one requant row (`z`, `q`, `r`, `y`).
 const REQUANT_CELLS: usize = 4;
+/// Rows and advice cells of one identity requant element (`rescale`): the rescale row and the
+/// row that range-checks its quotient (circuits' `chips/requant.rs`).
+const RESCALE_ROWS: usize = 2;
+const RESCALE_CELLS: usize = 5;
 
 /// The class a kind of work belongs to.
 pub fn class_of(kind: &str) -> &'static str {
@@ -141,9 +146,10 @@ pub fn breakdown(quant: &QuantModel, spec: &CircuitSpec, float: &[Part], int: &[
                 continue;
             }
         };
-        // Requant rows: one per output element, all of the layer's lookups.
+        // Requant rows: one per output element (two for a rescale), all of the layer's lookups.
+        let (rows_per, cells_per) = if req == Some("rescale") { (RESCALE_ROWS, RESCALE_CELLS) } else { (1, REQUANT_CELLS) };
         let (req_rows, req_cells) = match lin {
-            Some(_) => (n.min(stats.rows), (REQUANT_CELLS * n).min(stats.advice_cells)),
+            Some(_) => ((rows_per * n).min(stats.rows), (cells_per * n).min(stats.advice_cells)),
             None => (stats.rows, stats.advice_cells),
         };
         if let Some(kind) = req {
@@ -229,9 +235,10 @@ mod tests {
         let share: f64 = b.kinds.iter().map(|k| k.prove_share).sum();
         assert!((share - 1.0).abs() < 1e-9 && (b.total.prove_s - 2.0).abs() < 1e-9);
         let kind = |name: &str| b.kinds.iter().find(|k| k.kind == name).unwrap();
-        // Two fused ReLU layers of 8 elements: one requant row each; the last layer rescales 4.
+        // Two fused ReLU layers of 8 elements: one requant row each; the last layer rescales 4,
+        // two rows each (the second range-checks the quotient).
         assert_eq!((kind("relu").elements, kind("relu").rows, kind("relu").lookups), (16, 16, 32));
-        assert_eq!((kind("rescale").elements, kind("rescale").rows), (4, 4));
+        assert_eq!((kind("rescale").elements, kind("rescale").rows, kind("rescale").advice_cells), (4, 8, 20));
         assert_eq!(kind("matmul").elements, 16 * 8 + 8 * 8 + 8 * 4);
         assert_eq!(kind("matmul").lookups, 0);
         // At width 4 a 16-term output takes 4 dot rows: 8 x 4 + 8 x 2 + 4 x 2 rows.

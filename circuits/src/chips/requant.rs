@@ -1,27 +1,40 @@
-//! Rounded rescale fused with the activation lookup, one row per element.
+//! Rounded rescale fused with the activation lookup, one row per element (two for the
+//! identity, which needs no activation table).
 //!
-//! | column             | row `r`                         |
-//! |--------------------|---------------------------------|
-//! | `z` (advice)       | `z`, a copy of the accumulator or input cell, or (a Freivalds layer of a batch) a fresh cell that the Freivalds check binds |
-//! | `q` (advice)       | `q = floor((z + 2^(s-1)) / 2^s)` |
-//! | `r` (advice)       | `r = z + 2^(s-1) - q * 2^s`     |
-//! | `y` (advice)       | `y = act(q)`, the new tensor element |
-//! | `pow` (fixed)      | `2^s`                           |
-//! | `half` (fixed)     | `2^(s-1)` (0 when `s = 0`)      |
-//! | `act_tag` (fixed)  | tag of `act` in the activation table |
-//! | `shift_tag` (fixed)| `s` (the range chip's tag column) |
-//! | `q_req` (complex selector) | 1 |
+//! | column             | row `r`                         | row `r + 1` (identity only) |
+//! |--------------------|---------------------------------|-----------------------------|
+//! | `z` (advice)       | `z`, a copy of the accumulator or input cell, or (a Freivalds layer of a batch) a fresh cell that the Freivalds check binds | |
+//! | `q` (advice)       | `q = floor((z + 2^(s-1)) / 2^s)` | |
+//! | `r` (advice)       | `r = z + 2^(s-1) - q * 2^s`     | `q + 2^(bits-1)`            |
+//! | `y` (advice)       | `y = act(q)`, the new tensor element | |
+//! | `pow` (fixed)      | `2^s`                           |                             |
+//! | `half` (fixed)     | `2^(s-1)` (0 when `s = 0`)      | `2^(bits-1)`                |
+//! | `act_tag` (fixed)  | tag of `act` in the activation table (table activations) | |
+//! | `shift_tag` (fixed)| `s` (the range chip's tag column) | `bits`                    |
+//! | `q_req` (selector) | 1                               |                             |
+//! | `q_act` (complex selector) | 1 for a table activation |                            |
+//! | `q_id` (selector)  | 1 for the identity              |                             |
+//! | `q_rng` (the range chip's) | 1                       | 1 (identity)                |
 //!
 //! Constraints:
 //! - gate (degree 3): `q_req * (z + half - q * pow - r) = 0`;
-//! - lookup `(q_req * act_tag, q_req * q, q_req * y)` in the activation table: `q` lies in
-//!   `[-2^(bits-1), 2^(bits-1))` and `y = act(q)` (the table is a function of `(tag, q)`);
-//! - the range chip on `r` with width `s`: `r in [0, 2^s)`.
+//! - the range chip on `r` with width `s`: `r in [0, 2^s)`;
+//! - a table activation: lookup `(q_act * act_tag, q_act * q, q_act * y)` in the activation
+//!   table: `q` lies in `[-2^(bits-1), 2^(bits-1))` and `y = act(q)` (the table is a function
+//!   of `(tag, q)`);
+//! - the identity: gate (degree 2) `q_id * (y - q) = 0` and `q_id * (r' - q - half') = 0`
+//!   where `'` is row `r + 1`, whose `r'` the range chip checks with width `bits`: again
+//!   `q in [-2^(bits-1), 2^(bits-1))`, now through the range table (which holds the width
+//!   `bits` whenever a model has an identity requant) instead of `2^bits` rows of an identity
+//!   activation table. A model with one table activation then has an activation table of
+//!   `2^bits + 1` rows, not `2 * 2^bits + 1`: with 10-bit activations the zoo MLP's tables fit
+//!   `k = 11` instead of `k = 12`.
 //!
 //! Soundness: `q * 2^s + r` ranges over an integer interval of length `2^(bits+s)`, far below
 //! the field modulus, so the field equation has at most one solution `(q, r)` for a given `z`,
-//! and that solution is the integer division with rounding. Rows where `q_req = 0` look up
-//! the entries `(0, 0, 0)` and `(0, 0)` that both tables hold. All columns are shared.
+//! and that solution is the integer division with rounding. Rows where `q_act = 0` look up
+//! the entries `(0, 0, 0)` and `(0, 0)` that both tables hold. All columns are shared; the
+//! identity's second row belongs to the element (no other chip assigns it).
 use std::marker::PhantomData;
 
 use halo2_proofs::{
@@ -41,6 +54,10 @@ use crate::ir::Activation;
 #[derive(Clone, Copy, Debug)]
 pub struct RequantConfig {
     pub q_req: Selector,
+    /// The activation-table lookup (table activations only).
+    pub q_act: Selector,
+    /// The identity's gate (`y = q`, `q` range-checked on the next row).
+    pub q_id: Selector,
     pub z: Column<Advice>,
     pub q: Column<Advice>,
     pub y: Column<Advice>,
@@ -62,6 +79,8 @@ impl RequantConfig {
         let [z, q, r, y] = advice;
         let [pow, half, act_tag, shift_tag] = fixed;
         let q_req = meta.complex_selector();
+        let q_act = meta.complex_selector();
+        let q_id = meta.selector();
         meta.create_gate("requant", |m| {
             let s = m.query_selector(q_req);
             let z = m.query_advice(z, Rotation::cur());
@@ -71,8 +90,16 @@ impl RequantConfig {
             let h = m.query_fixed(half, Rotation::cur());
             Constraints::with_selector(s, [("rescale", z + h - qv * p - rv)])
         });
+        meta.create_gate("requant identity", |m| {
+            let s = m.query_selector(q_id);
+            let qv = m.query_advice(q, Rotation::cur());
+            let yv = m.query_advice(y, Rotation::cur());
+            let shifted = m.query_advice(r, Rotation::next());
+            let offset = m.query_fixed(half, Rotation::next());
+            Constraints::with_selector(s, [("y = q", yv - qv.clone()), ("q + 2^(bits-1) on the next row", shifted - qv - offset)])
+        });
         meta.lookup("activation", |m| {
-            let s = m.query_selector(q_req);
+            let s = m.query_selector(q_act);
             let t = m.query_fixed(act_tag, Rotation::cur());
             let qv = m.query_advice(q, Rotation::cur());
             let yv = m.query_advice(y, Rotation::cur());
@@ -85,6 +112,8 @@ impl RequantConfig {
         let range = RangeConfig::configure(meta, shift_tag, r, tables);
         RequantConfig {
             q_req,
+            q_act,
+            q_id,
             z,
             q,
             y,
@@ -116,9 +145,26 @@ pub struct RequantChip<F: PrimeField> {
 #[derive(Clone, Copy, Debug)]
 pub struct RequantOp<'a> {
     pub shift: u32,
-    /// Tag of `act` in the activation table.
+    /// Tag of `act` in the activation table (unused for the identity).
     pub tag: u64,
     pub act: &'a Activation,
+    /// The model's activation width: the identity range-checks `q` with it.
+    pub bits: u32,
+}
+
+impl RequantOp<'_> {
+    /// Rows one element takes: 2 for the identity (see the module doc), else 1.
+    pub fn rows(&self) -> usize {
+        if self.is_identity() {
+            2
+        } else {
+            1
+        }
+    }
+
+    fn is_identity(&self) -> bool {
+        matches!(self.act, Activation::Identity)
+    }
 }
 
 impl<F: PrimeField> RequantChip<F> {
@@ -138,11 +184,11 @@ impl<F: PrimeField> RequantChip<F> {
         z_int: Option<i64>,
         op: RequantOp<'_>,
     ) -> Result<ACell<F>, Error> {
-        let row = ctx.alloc(1);
+        let row = ctx.alloc(op.rows());
         self.assign_at(ctx, row, ZIn::Copy(z), z_int, op).map(|(_, y)| y)
     }
 
-    /// Lays out one element at `row` (already allocated): `z` is a copy of a cell, or a fresh
+    /// Lays out one element at `row` (already allocated, [`RequantOp::rows`] rows): `z` is a copy of a cell, or a fresh
     /// witness cell holding `z_int` (when a Freivalds check constrains it instead of a dot
     /// product). Returns the cells of `z` and `y`.
     pub fn assign_at(
@@ -160,8 +206,13 @@ impl<F: PrimeField> RequantChip<F> {
         let half = if s == 0 { 0 } else { 1i128 << (s - 1) };
         ctx.assign_fixed(c.pow, row, to_field_i128(pow));
         ctx.assign_fixed(c.half, row, to_field_i128(half));
-        ctx.assign_fixed(c.act_tag, row, F::from(op.tag));
         c.range.enable(ctx, row, s)?;
+        if op.is_identity() {
+            ctx.enable(&c.q_id, row)?;
+        } else {
+            ctx.enable(&c.q_act, row)?;
+            ctx.assign_fixed(c.act_tag, row, F::from(op.tag));
+        }
 
         let ints = z_int.map(|z| {
             let z = z as i128;
@@ -180,6 +231,13 @@ impl<F: PrimeField> RequantChip<F> {
         let yv: Value<F> = known(ints.map(|(_, _, y)| to_field(y)));
         ctx.assign_advice(c.q, row, qv);
         ctx.assign_advice(c.range.val, row, rv);
+        if op.is_identity() {
+            let offset = 1i128 << op.bits.saturating_sub(1);
+            ctx.assign_fixed(c.half, row + 1, to_field_i128(offset));
+            c.range.enable(ctx, row + 1, op.bits)?;
+            let shifted: Value<F> = known(ints.map(|(q, _, _)| to_field_i128(q + offset)));
+            ctx.assign_advice(c.range.val, row + 1, shifted);
+        }
         Ok((zc, ctx.assign_advice(c.y, row, yv)))
     }
 }

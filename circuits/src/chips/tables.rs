@@ -29,9 +29,10 @@ use crate::ir::{Activation, CircuitModel, LayerKind};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TablePlan {
     pub bits: u32,
-    /// Distinct activations in first-use order; activation `i` has tag `i + 1`.
+    /// Distinct table activations (all but the identity) in first-use order; activation `i`
+    /// has tag `i + 1`.
     pub acts: Vec<Activation>,
-    /// Distinct nonzero range widths (shifts, plus `bits` for max-pool), ascending.
+    /// Distinct nonzero range widths (shifts, plus `bits` for max-pool and the identity), ascending.
     pub ranges: Vec<u32>,
 }
 
@@ -40,8 +41,12 @@ impl TablePlan {
     pub fn from_model(model: &CircuitModel) -> Self {
         let mut acts: Vec<Activation> = Vec::new();
         let mut ranges: Vec<u32> = Vec::new();
+        let bits = model.bits;
         let mut use_requant = |act: &Activation, shift: u32| {
-            if !acts.contains(act) {
+            if matches!(act, Activation::Identity) {
+                // Proved by a range check of width `bits` (see `super::requant`), not a table.
+                ranges.push(bits);
+            } else if !acts.contains(act) {
                 acts.push(act.clone());
             }
             ranges.push(shift);
@@ -76,8 +81,12 @@ impl TablePlan {
         self
     }
 
-    /// The table tag of an activation (`None` if the model does not use it).
+    /// The table tag of an activation (`None` if the model does not use it); 0 for the
+    /// identity, which has no table (the requant chip range-checks it instead).
     pub fn act_tag(&self, act: &Activation) -> Option<u64> {
+        if matches!(act, Activation::Identity) {
+            return Some(0);
+        }
         self.acts
             .iter()
             .position(|a| a == act)

@@ -151,3 +151,60 @@ fn maxpool_wrong_max_rejected() {
     }
     println!("maxpool forgeries rejected: {tried}");
 }
+
+/// The identity requant has no activation table: its `q` is range-checked as `q + 2^(bits-1)`
+/// on the element's second row. A consistent forgery whose `q'` leaves `[-8, 8)` (input,
+/// its copy, `q`, the shifted copy and `y` all moved together, so the rescale and identity
+/// gates and the copy constraints hold, and the instance says so) is rejected by the range
+/// lookup alone.
+#[test]
+fn identity_requant_out_of_range_quotient_rejected_by_range_lookup() {
+    let mut tried = 0;
+    for shift in 0..=2u32 {
+        let half = if shift == 0 { 0 } else { 1i64 << (shift - 1) };
+        let zs: Vec<i64> = ((-(8i64 << shift) - half)..((8i64 << shift) - half)).step_by(3).collect();
+        let n = zs.len();
+        let m = CircuitModel {
+            input_len: n,
+            bits: 4,
+            layers: vec![Layer {
+                name: "rq".into(),
+                kind: LayerKind::Requant { input: 0, requant: Requant { shift, act: Activation::Identity } },
+            }],
+        };
+        let plan = crate::chips::tables::TablePlan::from_model(&m);
+        assert!(plan.acts.is_empty() && plan.ranges.contains(&4), "{plan:?}");
+        assert_eq!(plan.act_rows(), 1);
+        let spec = CircuitSpec::compile(&m, &CompileOptions { width: 4 }).unwrap();
+        let honest = ModelCircuit::<Fr>::new(
+            Arc::new(m),
+            CircuitParams { width: 4, ..Default::default() },
+            [5; 32],
+            Some(zs.clone()),
+        )
+        .unwrap();
+        let inst = honest.instances().unwrap();
+        assert!(failures(spec.k, &honest, inst.clone()).is_empty());
+        for (j, &z) in zs.iter().enumerate() {
+            let q = round_shift(z as i128, shift) as i64;
+            for q2 in [8i64, 9, 15, -9, -16] {
+                let dq = q2 - q;
+                let dz = dq << shift;
+                let base = 1 + n + 5 * j; // cells z, q, r, q + 8 (next row), y of element j
+                let mut c = honest.clone();
+                c.forge = vec![(1 + j, dz), (base, dz), (base + 1, dq), (base + 3, dq), (base + 4, dq)];
+                let mut bad = inst.clone();
+                bad[1 + j] = to_field(z + dz);
+                bad[1 + n + j] = to_field(q2);
+                let f = failures(spec.k, &c, bad);
+                assert!(!f.is_empty(), "shift {shift} z {z} q' {q2} accepted");
+                assert!(
+                    f.iter().all(|e| matches!(e, VerifyFailure::Lookup { name, .. } if name == "range")),
+                    "unexpected failures {f:?}"
+                );
+                tried += 1;
+            }
+        }
+    }
+    println!("identity forgeries rejected by the range lookup: {tried}");
+}
