@@ -35,7 +35,7 @@ def proved(tmp_path_factory):
 def test_prove_and_verify_a_digit(proved):
     out, r, label = proved
     assert (out / "proof.json").is_file() and (out / "vk.bin").is_file()
-    assert r["k"] == 12 and r["proof_bytes"] > 0
+    assert r["k"] == 11 and r["proof_bytes"] > 0
     assert len(r["output"]) == 10 and len(r["output_dequantized"]) == 10
     assert r["output_dequantized"][0] == r["output"][0] / 2 ** r["output_scale"]
     assert int(np.argmax(r["output"])) == label
@@ -156,11 +156,11 @@ def test_not_an_onnx_file_raises_model_error(tmp_path):
 
 def test_inspect_compile_estimate_accuracy(tmp_path):
     i = zkinfer.inspect(MLP)
-    assert i["model"]["input_shape"] == [1, 64] and i["circuit"]["k"] == 12
+    assert i["model"]["input_shape"] == [1, 64] and i["circuit"]["k"] == 11
     c = zkinfer.compile(MLP, out=tmp_path)
     assert Path(c["compiled"]).is_file() and c["model_hash"] == i["model"]["model_hash"]
     e = zkinfer.estimate(compiled=tmp_path, backend="ipa")
-    assert e["estimate"]["circuit"]["k"] == 12 and e["estimate"]["backends"][0]["prove_s"] > 0
+    assert e["estimate"]["circuit"]["k"] == 11 and e["estimate"]["backends"][0]["prove_s"] > 0
     x, labels = digits()
     a = zkinfer.accuracy(MLP, data={"input_data": x[:40], "labels": labels[:40]})
     assert a["accuracy"]["samples"] == 40 and a["accuracy"]["quant_accuracy"] > 0.8
