@@ -180,6 +180,21 @@ pub fn compile(req: &CompileRequest) -> Result<(CompiledModel, Prepared)> {
     Ok((compiled, p))
 }
 
+/// Whether `given` (a `compiled.json` or its directory) is the compiled model file of `dir`.
+pub fn same_file(given: &Path, dir: &Path) -> bool {
+    let file = |p: &Path| if p.is_dir() { p.join(COMPILED_FILE) } else { p.to_path_buf() };
+    match (std::fs::canonicalize(file(given)), std::fs::canonicalize(dir.join(COMPILED_FILE))) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The one field read before the rest, so that another version is named as such.
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: Option<u64>,
+}
+
 impl CompiledModel {
     /// Read `path` (a `compiled.json`, or a directory holding one), refusing another format
     /// version and a model whose source files changed since it was compiled.
@@ -188,13 +203,16 @@ impl CompiledModel {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| PipelineError::File { action: "read", path: path.clone(), reason: e.to_string() })?;
         let malformed = |reason: String| CompiledError::Malformed { path: path.clone(), reason };
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
-        let found = value.get("format").and_then(|f| f.as_u64()).ok_or_else(|| malformed("no format version".into()))?;
+        // The format first (a scan that builds nothing), then the typed model in one pass.
+        let found = serde_json::from_str::<FormatOnly>(&text)
+            .map_err(|e| malformed(e.to_string()))?
+            .format
+            .ok_or_else(|| malformed("no format version".into()))?;
         if found != u64::from(COMPILED_FORMAT) {
             let found = u32::try_from(found).unwrap_or(u32::MAX);
             return Err(CompiledError::Format { path, found, expected: COMPILED_FORMAT }.into());
         }
-        let c: CompiledModel = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
+        let c: CompiledModel = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
         if c.quant.hash_hex() != c.model_hash {
             return Err(malformed(format!("its quantized model hashes to {}, not the recorded {}", c.quant.hash_hex(), c.model_hash)).into());
         }

@@ -7,8 +7,16 @@ pub fn to_field<F: PrimeField>(x: i64) -> F {
 }
 
 /// [`to_field`] for 128-bit values (partial accumulators).
+///
+/// `ff`'s default `from_u128` takes 128 field doublings; every weight, bias and power of two
+/// the layout assigns goes through here, so magnitudes that fit 64 bits (all of them in
+/// practice) take the one-limb conversion, and wider ones two limbs.
 pub fn to_field_i128<F: PrimeField>(x: i128) -> F {
-    let mag = F::from_u128(x.unsigned_abs());
+    let m = x.unsigned_abs();
+    let mag = match u64::try_from(m) {
+        Ok(small) => F::from(small),
+        Err(_) => F::from((m >> 64) as u64) * (F::from(u64::MAX) + F::ONE) + F::from(m as u64),
+    };
     if x < 0 {
         -mag
     } else {
@@ -45,6 +53,11 @@ mod tests {
             to_field_i128::<Fr>(-(1i128 << 70)) + Fr::from_u128(1 << 70),
             Fr::zero()
         );
+        for x in [0i128, 1, -1, u64::MAX as i128, -(u64::MAX as i128), (u64::MAX as i128) + 1, i128::MAX, i128::MIN + 1, 0x1234_5678_9abc_def0_1122_3344_5566_7788] {
+            let expect = if x < 0 { -Fr::from_u128(x.unsigned_abs()) } else { Fr::from_u128(x as u128) };
+            assert_eq!(to_field_i128::<Fr>(x), expect, "{x}");
+        }
+        assert_eq!(to_field_i128::<Fr>(i128::MIN), -Fr::from_u128(1u128 << 127));
         let mut h = [0u8; 32];
         h[0] = 1;
         h[1] = 2;

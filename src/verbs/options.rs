@@ -126,12 +126,23 @@ impl ModelOptions {
     /// compiled there unless the one already there answers the same request. The flag says
     /// whether `dir`'s compiled model was reused.
     pub fn compile_into(&self, dir: &Path) -> Result<(CompiledModel, Prepared, bool)> {
-        if self.compiled.is_some() {
-            let (c, p) = self.compiled()?;
-            let same = CompiledModel::read(dir).map(|d| d == c).unwrap_or(false);
+        if let Some(path) = &self.compiled {
+            let given = CompiledModel::read(path)?;
+            let mut c = given.clone();
+            if let Some(b) = self.backend {
+                c.settings.backend = b;
+            }
+            // `--compiled DIR/compiled.json --out DIR` (the usual prove of a compiled model)
+            // names one file: it is not parsed twice (9 MB of JSON for 300k weights).
+            let same = if compiled::same_file(path, dir) {
+                given == c
+            } else {
+                CompiledModel::read(dir).map(|d| d == c).unwrap_or(false)
+            };
             if !same {
                 c.write(dir)?;
             }
+            let p = c.prepared()?;
             return Ok((c, p, same));
         }
         compiled::compile_into(&self.request()?, dir)
