@@ -455,3 +455,46 @@ fn thin_verifier_default_build_has_no_snark_verifier_or_revm() {
     let with_evm = tree(&["--features", "evm"]);
     assert!(with_evm.lines().any(|l| l.starts_with("snark-verifier v0.2.7")), "{with_evm}");
 }
+
+#[test]
+fn keyed_verifier_native_and_evm() {
+    use zkinfer::verifier::evm::keyed;
+    let c = mlp();
+    let VerifierParams::Kzg(params) = &c.params else { panic!("kzg") };
+    let st = zkinfer::verifier::statement(&c.vk, &c.proof, &ALLOW).unwrap();
+    let (plan, key) = keyed::build(params, &st.key, st.instances.len(), [7u8; 32]).unwrap();
+    let proof = c.proof.proof_bytes().unwrap();
+    eprintln!("program {} ops, {} consts, msm {} terms, key {} B, memory {}", key.program_len, plan.program.consts.len(), key.msm_terms, key.data.len(), key.memory_end);
+    let ok = keyed::native_check(params, &plan, &st.instances, &proof).unwrap();
+    assert!(ok, "native keyed plan rejects the honest proof");
+    let source = keyed::source::solidity();
+    let compiled = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &source, true).unwrap();
+    eprintln!("keyed verifier: runtime {} B, creation {} B", compiled.runtime.len(), compiled.deployment.len());
+    let calldata = evm::encode_calldata(&st.instances, &proof);
+    let out = keyed::deploy_and_call(&key.data, &compiled.deployment, &calldata).unwrap();
+    eprintln!("keyed: accepted {}, gas {}", out.accepted, out.gas_used);
+    if !out.accepted {
+        let dbg = evm::compile_solidity(&zkinfer::evm::solc_command(), &keyed::source::solidity_debug()).unwrap();
+        let out = keyed::deploy_and_call(&key.data, &dbg.deployment, &calldata).unwrap();
+        let m = &out.output;
+        let flags: Vec<u8> = (0..4).map(|i| m[m.len() - 128 + 32 * i + 31]).collect();
+        eprintln!("flags {flags:?}, memory {} B", m.len());
+        std::fs::write("/tmp/keyed_mem.bin", m).unwrap();
+        let t = keyed::native_trace(params, &plan, &st.instances, &proof).unwrap();
+        let word = |a: usize| hex::encode(&m[a..a + 32]);
+        for (i, c) in t.challenges.iter().enumerate() {
+            let mut be = c.to_bytes();
+            be.reverse();
+            eprintln!("chal {i}: native {} evm {}", hex::encode(be), word(key.chals_at + 32 * i));
+        }
+        for (i, s) in t.scalars.iter().enumerate() {
+            let e = &m[key.msm_at + 8 * i..key.msm_at + 8 * i + 8];
+            let slot = u16::from_be_bytes([e[2], e[3]]) as usize;
+            let mut be = s.to_bytes();
+            be.reverse();
+            eprintln!("scalar {i}: native {} evm {}", hex::encode(be), if slot == 0 { "one".into() } else { word(32 * slot) });
+        }
+        eprintln!("msm native {:?}, evm {} {}", t.msm, word(0x40), word(0x60));
+    }
+    assert!(out.accepted);
+}
