@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::*;
-use zkinfer::evm::{create_evm_verifier, verify_evm, VerifierMeta, BIN_FILE, CALLDATA_FILE, META_FILE, SOL_FILE};
+use zkinfer::evm::{
+    create_evm_verifier, create_evm_verifier_with, verify_evm, verify_evm_with, VerifierKind, VerifierMeta, BIN_FILE, CALLDATA_FILE, KEY_BIN_FILE,
+    META_FILE, SOL_FILE,
+};
 use zkinfer::models::data::Dataset;
 use zkinfer::pipeline::{self, Settings};
 use zkinfer::prover::{Backend, ParamsCache};
@@ -456,45 +459,109 @@ fn thin_verifier_default_build_has_no_snark_verifier_or_revm() {
     assert!(with_evm.lines().any(|l| l.starts_with("snark-verifier v0.2.7")), "{with_evm}");
 }
 
-#[test]
-fn keyed_verifier_native_and_evm() {
-    use zkinfer::verifier::evm::keyed;
-    let c = mlp();
-    let VerifierParams::Kzg(params) = &c.params else { panic!("kzg") };
-    let st = zkinfer::verifier::statement(&c.vk, &c.proof, &ALLOW).unwrap();
-    let (plan, key) = keyed::build(params, &st.key, st.instances.len(), [7u8; 32]).unwrap();
-    let proof = c.proof.proof_bytes().unwrap();
-    eprintln!("program {} ops, {} consts, msm {} terms, key {} B, memory {}", key.program_len, plan.program.consts.len(), key.msm_terms, key.data.len(), key.memory_end);
-    let ok = keyed::native_check(params, &plan, &st.instances, &proof).unwrap();
-    assert!(ok, "native keyed plan rejects the honest proof");
-    let source = keyed::source::solidity();
-    let compiled = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &source, true).unwrap();
-    eprintln!("keyed verifier: runtime {} B, creation {} B", compiled.runtime.len(), compiled.deployment.len());
-    let calldata = evm::encode_calldata(&st.instances, &proof);
-    let out = keyed::deploy_and_call(&key.data, &compiled.deployment, &calldata).unwrap();
-    eprintln!("keyed: accepted {}, gas {}", out.accepted, out.gas_used);
-    if !out.accepted {
-        let dbg = evm::compile_solidity(&zkinfer::evm::solc_command(), &keyed::source::solidity_debug()).unwrap();
-        let out = keyed::deploy_and_call(&key.data, &dbg.deployment, &calldata).unwrap();
-        let m = &out.output;
-        let flags: Vec<u8> = (0..4).map(|i| m[m.len() - 128 + 32 * i + 31]).collect();
-        eprintln!("flags {flags:?}, memory {} B", m.len());
-        std::fs::write("/tmp/keyed_mem.bin", m).unwrap();
-        let t = keyed::native_trace(params, &plan, &st.instances, &proof).unwrap();
-        let word = |a: usize| hex::encode(&m[a..a + 32]);
-        for (i, c) in t.challenges.iter().enumerate() {
-            let mut be = c.to_bytes();
-            be.reverse();
-            eprintln!("chal {i}: native {} evm {}", hex::encode(be), word(key.chals_at + 32 * i));
-        }
-        for (i, s) in t.scalars.iter().enumerate() {
-            let e = &m[key.msm_at + 8 * i..key.msm_at + 8 * i + 8];
-            let slot = u16::from_be_bytes([e[2], e[3]]) as usize;
-            let mut be = s.to_bytes();
-            be.reverse();
-            eprintln!("scalar {i}: native {} evm {}", hex::encode(be), if slot == 0 { "one".into() } else { word(32 * slot) });
-        }
-        eprintln!("msm native {:?}, evm {} {}", t.msm, word(0x40), word(0x60));
+/// The keyed verifier (zkinfer's looped contract + a key contract) of a case, made by
+/// `create_evm_verifier_with` into its own directory beside copies of the case's files.
+fn keyed_case(c: &Case, name: &str) -> (PathBuf, VerifierMeta) {
+    let d = scratch(name);
+    for f in ["vk.bin", "proof.json"] {
+        std::fs::copy(c.dir.join(f), d.join(f)).unwrap();
     }
-    assert!(out.accepted);
+    let meta = create_evm_verifier_with(&d, None, VerifierKind::Keyed, &cache(), &mut Timings::default()).expect("keyed verifier");
+    (d, meta)
+}
+
+fn run_keyed(dir: &Path, proof: &ProofFile, name: &str) -> zkinfer::verifier::evm::EvmOutcome {
+    let d = scratch(name);
+    let path = d.join("proof.json");
+    std::fs::write(&path, proof.to_json()).unwrap();
+    let bin = dir.join(BIN_FILE);
+    verify_evm_with(&path, Some(&dir.join("vk.bin")), Some(&bin), VerifierKind::Keyed, &ALLOW, &cache()).expect("keyed EVM run").outcome
+}
+
+fn check_keyed(c: &Case, name: &str) -> VerifierMeta {
+    let (dir, meta) = keyed_case(c, name);
+    assert_eq!(meta.kind, VerifierKind::Keyed);
+    let key = meta.key_contract.expect("key contract sizes");
+    assert!(meta.runtime_bytes < 4096, "{meta:?}");
+    assert!(key.runtime_bytes <= EIP170_LIMIT && key.deployment_bytes > key.runtime_bytes, "{meta:?}");
+    assert!(dir.join(KEY_BIN_FILE).is_file());
+    let id = identity(&c.vk);
+    let opts = VerifyOptions { expected_identity: Some(&id), ..ALLOW };
+    let run = verify_evm_with(&dir.join("proof.json"), None, None, VerifierKind::Keyed, &opts, &cache()).unwrap();
+    assert!(run.outcome.accepted, "honest proof rejected by the keyed verifier: {}", run.outcome.reason);
+    assert_eq!(run.kind, VerifierKind::Keyed);
+    eprintln!(
+        "{name}: keyed gas {:?}, verifier runtime {} B (creation {} B), key runtime {} B (creation {} B), calldata {} B",
+        run.outcome.gas_used, meta.runtime_bytes, meta.deployment_bytes, key.runtime_bytes, key.deployment_bytes, run.calldata_bytes
+    );
+    // A flipped byte anywhere, a changed output, a changed input: rejected on chain.
+    let bytes = c.proof.proof_bytes().unwrap();
+    for pos in [0, 100, bytes.len() / 2, bytes.len() - 1] {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x01;
+        let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
+        assert!(!run_keyed(&dir, &bad, &format!("{name}_flip")).accepted, "byte {pos} flipped but accepted");
+    }
+    let mut bad = c.proof.clone();
+    bad.output.values[0] += 1;
+    assert!(!run_keyed(&dir, &bad, &format!("{name}_output")).accepted);
+    let mut bad = c.proof.clone();
+    bad.input.values[1] -= 1;
+    assert!(!run_keyed(&dir, &bad, &format!("{name}_input")).accepted);
+    meta
+}
+
+#[test]
+fn mlp_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
+    check_keyed(mlp(), "keyed_mlp");
+}
+
+#[test]
+fn cnn_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
+    check_keyed(cnn(), "keyed_cnn");
+}
+
+/// The keyed plan run natively agrees with the contract: the honest proof passes, a changed
+/// evaluation or public input fails; and a verifier bound to another model's key contract, or
+/// called with another model's proof, rejects.
+#[test]
+fn keyed_verifier_is_bound_to_its_key() {
+    use zkinfer::verifier::evm::keyed;
+    let (m, c) = (mlp(), cnn());
+    let keyed_of = |case: &Case| {
+        let VerifierParams::Kzg(params) = &case.params else { panic!("kzg") };
+        let st = zkinfer::verifier::statement(&case.vk, &case.proof, &ALLOW).unwrap();
+        let id = zkinfer::verifier::key_digest(&case.vk).unwrap();
+        let (plan, key) = keyed::build(params, &st.key, st.instances.len(), id).unwrap();
+        let proof = case.proof.proof_bytes().unwrap();
+        (params.clone(), plan, key, st.instances, proof)
+    };
+    let (mp, mplan, mkey, minst, mproof) = keyed_of(m);
+    let (_, _, ckey, cinst, cproof) = keyed_of(c);
+    assert!(keyed::native_check(&mp, &mplan, &minst, &mproof).unwrap());
+    let mut bad = mproof.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(!keyed::native_check(&mp, &mplan, &minst, &bad).unwrap_or(false));
+    let mut inst = minst.clone();
+    inst[3] += halo2_proofs::halo2curves::bn256::Fr::from(1u64);
+    assert!(!keyed::native_check(&mp, &mplan, &inst, &mproof).unwrap());
+
+    let source = keyed::source::solidity();
+    let verifier = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &source, true).unwrap();
+    let m_call = evm::encode_calldata(&minst, &mproof);
+    let c_call = evm::encode_calldata(&cinst, &cproof);
+    let ok = keyed::deploy_and_call(&mkey.data, &verifier.deployment, &m_call).unwrap();
+    assert!(ok.accepted, "{ok:?}");
+    assert_eq!(ok.output, zkinfer::verifier::key_digest(&m.vk).unwrap().to_vec(), "returns the model identity");
+    // The MLP's proof with the CNN's key contract, and the CNN's proof with the MLP's.
+    assert!(!keyed::deploy_and_call(&ckey.data, &verifier.deployment, &m_call).unwrap().accepted);
+    assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &c_call).unwrap().accepted);
+    // The MLP's key with its identity word changed still verifies only what it says: the
+    // returned identity is the changed one, which `verify-evm` refuses (files differ).
+    let (dir, _) = keyed_case(m, "keyed_foreign_key");
+    let (cdir, _) = keyed_case(c, "keyed_foreign_key_cnn");
+    std::fs::copy(cdir.join(KEY_BIN_FILE), dir.join(KEY_BIN_FILE)).unwrap();
+    let e = verify_evm_with(&dir.join("proof.json"), None, None, VerifierKind::Keyed, &ALLOW, &cache()).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::ContractMismatch { .. })), "{e}");
 }

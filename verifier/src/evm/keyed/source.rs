@@ -19,7 +19,7 @@ pub fn solidity_debug() -> String {
     let tail = "            let ok := read_transcript(h, npub)";
     let cut = BODY.find(tail).unwrap_or(BODY.len());
     let body = format!(
-        "{}            let o1 := read_transcript(h, npub)\n            let o2 := run_program(h, npub)\n            let o3 := run_msm(h)\n            let o4 := pairing(h)\n            let m := msize()\n            mstore(m, o1)\n            mstore(add(m, 0x20), o2)\n            mstore(add(m, 0x40), o3)\n            mstore(add(m, 0x60), o4)\n            return(0, add(m, 0x80))",
+        "{}            let g0 := gas()\n            let o1 := read_transcript(h, npub)\n            let g1 := gas()\n            let o2 := run_program(h, npub)\n            let g2 := gas()\n            let o3 := run_msm(h)\n            let g3 := gas()\n            let o4 := pairing(h)\n            let g4 := gas()\n            let m := msize()\n            mstore(m, sub(g0, g1))\n            mstore(add(m, 0x20), sub(g1, g2))\n            mstore(add(m, 0x40), sub(g2, g3))\n            mstore(add(m, 0x60), sub(g3, g4))\n            mstore(add(m, 0x80), o1)\n            mstore(add(m, 0xa0), o2)\n            mstore(add(m, 0xc0), o3)\n            mstore(add(m, 0xe0), o4)\n            return(0, add(m, 0x100))",
         BODY.get(..cut).unwrap_or(BODY)
     );
     with_body(&body)
