@@ -565,3 +565,76 @@ fn keyed_verifier_is_bound_to_its_key() {
     let e = verify_evm_with(&dir.join("proof.json"), None, None, VerifierKind::Keyed, &ALLOW, &cache()).unwrap_err();
     assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::ContractMismatch { .. })), "{e}");
 }
+
+/// A KZG case with the given visibility (hashed weights, input or output).
+fn kzg_case_with(model: &str, name: &str, v: zkinfer::circuits::visibility::Visibility) -> Case {
+    let settings = kzg_settings().with_visibility(v);
+    let cache = ParamsCache::new(cache_dir());
+    let prepared = pipeline::prepare(&zoo(model), &zoo("calibration.json"), &settings.quant).expect("prepare");
+    let dir = scratch(name);
+    let mut t = Timings::default();
+    let setup = pipeline::setup(&prepared, &settings, &dir, &cache, false, &mut t, &|_| {}).expect("setup");
+    let input = Dataset::load(&zoo("input.json")).expect("input").samples.remove(0);
+    let proof = pipeline::prove(&prepared, &settings, &setup, &input, &dir, &mut t, &|_| {}).expect("prove");
+    eprintln!("{name}: k = {}, timings {:?}", setup.spec.k, t.0);
+    // The snark-verifier contract of these keys is over EIP-170: auto picks the keyed one.
+    let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("create the EVM verifier");
+    Case { dir, proof, vk: setup.vk, params: setup.params.to_verifier(), meta }
+}
+
+fn hashed_weights() -> zkinfer::circuits::visibility::Visibility {
+    use zkinfer::circuits::visibility::{Visibility, WeightVisibility};
+    Visibility { weights: WeightVisibility::Hashed, ..Visibility::default() }
+}
+
+/// Hashed models on chain: the automatic choice is the keyed verifier (snark-verifier's is
+/// over EIP-170), deployable, accepting the honest proof; a flipped proof byte and a changed
+/// public value (the weights commitment) are rejected.
+fn check_hashed(c: &Case, name: &str) {
+    assert_eq!(c.meta.kind, VerifierKind::Keyed, "{:?}", c.meta);
+    let key = c.meta.key_contract.expect("key contract");
+    assert!(c.meta.runtime_bytes <= EIP170_LIMIT && key.runtime_bytes <= EIP170_LIMIT, "{:?}", c.meta);
+    let run = verify_evm(&c.dir.join("proof.json"), None, None, &ALLOW, &cache()).expect("EVM run");
+    assert!(run.outcome.accepted, "{name}: honest proof rejected: {}", run.outcome.reason);
+    eprintln!(
+        "{name}: keyed gas {:?}, verifier runtime {} B, key runtime {} B, calldata {} B, shape {:?}",
+        run.outcome.gas_used, c.meta.runtime_bytes, key.runtime_bytes, run.calldata_bytes, c.meta.shape
+    );
+    let bytes = c.proof.proof_bytes().unwrap();
+    let mut b = bytes.clone();
+    b[bytes.len() / 3] ^= 0x01;
+    let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
+    assert!(!run_keyed(&c.dir, &bad, &format!("{name}_flip")).accepted);
+    let mut bad = c.proof.clone();
+    bad.input.values[0] += 1;
+    assert!(!run_keyed(&c.dir, &bad, &format!("{name}_input")).accepted);
+}
+
+#[test]
+fn mlp_hashed_weights_verify_on_chain() {
+    let c = kzg_case_with("mlp.onnx", "evm_mlp_hashed", hashed_weights());
+    check_hashed(&c, "mlp_hashed");
+}
+
+#[test]
+fn cnn_hashed_weights_verify_on_chain() {
+    let c = kzg_case_with("cnn.onnx", "evm_cnn_hashed", hashed_weights());
+    check_hashed(&c, "cnn_hashed");
+}
+
+#[test]
+fn mlp_everything_hashed_verifies_on_chain() {
+    use zkinfer::circuits::visibility::{TensorVisibility, Visibility, WeightVisibility};
+    let v = Visibility { input: TensorVisibility::Hashed, output: TensorVisibility::Hashed, weights: WeightVisibility::Hashed };
+    let c = kzg_case_with("mlp.onnx", "evm_mlp_all_hashed", v);
+    assert_eq!(c.meta.kind, VerifierKind::Keyed, "{:?}", c.meta);
+    assert_eq!(c.meta.shape.public_inputs, 3, "commitments of weights, input and output");
+    let run = verify_evm(&c.dir.join("proof.json"), None, None, &ALLOW, &cache()).expect("EVM run");
+    assert!(run.outcome.accepted, "honest proof rejected: {}", run.outcome.reason);
+    eprintln!("mlp_all_hashed: keyed gas {:?}, key runtime {:?}, calldata {} B", run.outcome.gas_used, c.meta.key_contract, run.calldata_bytes);
+    let bytes = c.proof.proof_bytes().unwrap();
+    let mut b = bytes.clone();
+    b[bytes.len() / 2] ^= 0x01;
+    let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
+    assert!(!run_keyed(&c.dir, &bad, "mlp_all_hashed_flip").accepted);
+}
