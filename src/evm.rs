@@ -180,8 +180,13 @@ fn generate_contract(vk: &VkFile, kind: VerifierKind, cache: &ParamsCache, t: &m
     let (_, encoded) = t
         .time("generate", || evm::keyed::build(&params, &key, public_inputs, identity))
         .map_err(EvmError::Generate)?;
-    let source = evm::keyed::source::solidity();
-    let compiled = t.time("compile", || evm::compile_solidity_with(&solc_command(), &source, true))?;
+    // The program written out (less gas) when that fits EIP-170, else interpreted.
+    let mut source = evm::keyed::verifier_source(&encoded, true);
+    let mut compiled = t.time("compile", || evm::compile_solidity_with(&solc_command(), &source, true))?;
+    if compiled.runtime.len() > evm::EIP170_LIMIT {
+        source = evm::keyed::verifier_source(&encoded, false);
+        compiled = t.time("compile", || evm::compile_solidity_with(&solc_command(), &source, true))?;
+    }
     Ok(Contract { source, compiled, shape, kind: VerifierKind::Keyed, key: Some(encoded.data) })
 }
 

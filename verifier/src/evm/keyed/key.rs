@@ -8,7 +8,7 @@
 //! 0x000 .. 0x300  scratch of the precompile calls (MSM accumulator at 0x40, pairing input 0x100)
 //! KEY_BASE        header (HEADER_WORDS words, below), constants, key points (x, y), the G2
 //!                 points of the pairing ([tau]G2, -[1]G2; x.c1, x.c0, y.c1, y.c0), then the
-//!                 packed tables: steps, program, MSM terms (8 bytes per entry)
+//!                 packed tables: steps, program, MSM terms
 //! after the key   proof evaluations, challenges, proof points, temporaries, the instance
 //!                 scratch (one word per public input), the transcript buffer
 //! ```
@@ -19,12 +19,12 @@
 //! 14 halo2's `transcript_repr` (the first transcript word), 15 the model identity (what the
 //! verifier returns), 16 the instance scratch address.
 //!
-//! Packed entries (big-endian, 8 bytes): a step is `kind(1) count(2) slot(2) 0(3)` with kind 1
-//! points, 2 scalars, 3 squeeze; an instruction is `code(1) d(2) a(2) b(2) 0(1)`; an MSM term is
-//! `point slot(2) scalar slot(2) 0(4)`, scalar slot 0 meaning the scalar 1.
+//! Packed entries (big-endian): a step (8 bytes) is `kind(1) count(2) slot(2) 0(3)` with kind 1
+//! points, 2 scalars, 3 squeeze; an instruction (9 bytes) is `code(1) d(2) a(2) b(2) c(2)`, operands byte addresses; an MSM term (8
+//! bytes) is `point slot(2) scalar address(2) 0(4)`, scalar address 0 meaning the scalar 1.
 use halo2_proofs::halo2curves::{
     bn256::{Fr, G1Affine, G2Affine},
-    ff::PrimeField,
+    ff::{Field, PrimeField},
     Coordinates, CurveAffine,
 };
 
@@ -78,6 +78,11 @@ pub struct EncodedKey {
     /// Memory addresses: challenges, MSM table (in the key copy).
     pub chals_at: usize,
     pub msm_at: usize,
+    /// Addresses of the constants 0 and 1 (`u16::MAX` when the program has none).
+    pub zero_at: u16,
+    pub one_at: u16,
+    /// The program with addresses assigned (what [`super::source::solidity_unrolled`] writes out).
+    pub program: super::program::Placed,
 }
 
 fn pack(out: &mut Vec<u8>, bytes: [u8; 8]) {
@@ -95,7 +100,7 @@ pub fn encode(plan: &Plan, identity: [u8; 32], s_g2: &G2Affine, g2: &G2Affine, p
     let steps_at = g2_at + 256;
     let steps_len = 8 * plan.steps.len();
     let program_at = steps_at + steps_len.div_ceil(32) * 32;
-    let program_len = 8 * b.ops.len();
+    let program_len = 9 * b.ops.len();
     let msm_at = program_at + program_len.div_ceil(32) * 32;
     let key_end = msm_at + (8 * plan.msm.len()).div_ceil(32) * 32;
     let evals_at = key_end;
@@ -159,11 +164,12 @@ pub fn encode(plan: &Plan, identity: [u8; 32], s_g2: &G2Affine, g2: &G2Affine, p
         pack(&mut data, [kind, c0, c1, a0, a1, 0, 0, 0]);
     }
     pad(&mut data);
-    for (code, d, a, bb) in &placed.ops {
+    for (code, d, a, bb, c) in placed.ops.iter() {
         let [d0, d1] = d.to_be_bytes();
         let [a0, a1] = a.to_be_bytes();
         let [b0, b1] = bb.to_be_bytes();
-        pack(&mut data, [*code, d0, d1, a0, a1, b0, b1, 0]);
+        let [c0, c1] = c.to_be_bytes();
+        data.extend_from_slice(&[*code, d0, d1, a0, a1, b0, b1, c0, c1]);
     }
     pad(&mut data);
     let mut kept = kept.into_iter();
@@ -182,8 +188,12 @@ pub fn encode(plan: &Plan, identity: [u8; 32], s_g2: &G2Affine, g2: &G2Affine, p
         pack(&mut data, [p0, p1, s0, s1, 0, 0, 0, 0]);
     }
     pad(&mut data);
+    let const_at = |f: Fr| -> u16 {
+        b.consts.iter().position(|c| *c == f).and_then(|i| u16::try_from(consts_at + 32 * i).ok()).unwrap_or(u16::MAX)
+    };
+    let (zero_at, one_at) = (const_at(Fr::ZERO), const_at(Fr::ONE));
     if KEY_BASE + data.len() != key_end {
         return Err(format!("key layout: {} bytes, expected {}", data.len(), key_end - KEY_BASE));
     }
-    Ok(EncodedKey { data, memory_end, program_len: b.ops.len(), msm_terms: plan.msm.len(), chals_at, msm_at })
+    Ok(EncodedKey { data, memory_end, program_len: b.ops.len(), msm_terms: plan.msm.len(), chals_at, msm_at, zero_at, one_at, program: placed })
 }

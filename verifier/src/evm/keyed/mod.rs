@@ -43,6 +43,17 @@ pub fn build(
     Ok((plan, key))
 }
 
+/// The verifier's source for `key`: the program written out as straight-line code when
+/// `unrolled` (less gas; the contract then serves the models of one constraint system), else
+/// the interpreter (one contract for every key).
+pub fn verifier_source(key: &EncodedKey, unrolled: bool) -> String {
+    if unrolled {
+        source::solidity_unrolled(&key.program, key.zero_at, key.one_at)
+    } else {
+        source::solidity()
+    }
+}
+
 /// [`native::run`] with the SRS's G2 points.
 pub fn native_check(params: &ParamsKZG<Bn256>, plan: &Plan, publics: &[halo2_proofs::halo2curves::bn256::Fr], proof: &[u8]) -> Result<bool, String> {
     native::run(plan, publics, proof, &params.s_g2(), &params.g2())

@@ -13,7 +13,7 @@ use halo2_proofs::{
 };
 
 use super::plan::{Plan, Point, Step};
-use super::program::{Val, OP_ADD, OP_INST, OP_INV, OP_MUL, OP_SUB};
+use super::program::{Val, OP_INST, OP_INV, OP_MAD};
 use crate::transcript::EvmTranscriptRead;
 
 /// Run `plan` on `publics` and `proof`; `Ok(false)` when the pairing check fails.
@@ -80,11 +80,9 @@ pub fn trace(plan: &Plan, publics: &[Fr], proof: &[u8], s_g2: &G2Affine, g2: &G2
         .ok_or_else(|| format!("no value {v:?}"))
     };
     for op in &b.ops {
-        let (a, bb) = (get(op.a, &tmps)?, get(op.b, &tmps)?);
+        let (a, bb, cc) = (get(op.a, &tmps)?, get(op.b, &tmps)?, get(op.c, &tmps)?);
         let r = match op.code {
-            OP_MUL => a * bb,
-            OP_ADD => a + bb,
-            OP_SUB => a - bb,
+            OP_MAD => a * bb + cc,
             OP_INV => Option::from(a.invert()).unwrap_or(Fr::ZERO),
             OP_INST => {
                 let omega = plan.omega;

@@ -1,13 +1,12 @@
 //! The straight-line field program the keyed verifier interprets, and its builder.
 //!
-//! A program is a list of instructions over 32-byte memory slots (slot `i` is memory address
-//! `32 i`); every value is an element of the BN254 scalar field `Fr`:
+//! A program is a list of instructions over 32-byte memory words, operands being byte
+//! addresses (below 64 KiB); every value is an element of the BN254 scalar field `Fr`. There is
+//! one arithmetic instruction, so the interpreter needs no dispatch for arithmetic:
 //!
 //! | op | code | effect |
 //! |---|---|---|
-//! | `Mul d a b` | 1 | `m[d] = m[a] * m[b]` |
-//! | `Add d a b` | 2 | `m[d] = m[a] + m[b]` |
-//! | `Sub d a b` | 3 | `m[d] = m[a] - m[b]` |
+//! | `Mad d a b c` | 0 | `m[d] = m[a] * m[b] + m[c]` (addition: `b` = 1; subtraction `c - a`: `b` = -1; product: `c` = 0) |
 //! | `Inv d a` | 4 | `m[d] = m[a]^(r-2)` (the modexp precompile; 0 stays 0) |
 //! | `Inst d a b` | 5 | `m[d] = sum_i L_i(m[a]) pub_i`, `L_i(x) = w^i m[b] / (x - w^i)`, `w` the key's omega; `pub_i` the public inputs of the call |
 //!
@@ -32,9 +31,7 @@ pub enum Val {
 }
 
 /// Instruction codes (see the module table).
-pub const OP_MUL: u8 = 1;
-pub const OP_ADD: u8 = 2;
-pub const OP_SUB: u8 = 3;
+pub const OP_MAD: u8 = 0;
 pub const OP_INV: u8 = 4;
 pub const OP_INST: u8 = 5;
 
@@ -45,6 +42,7 @@ pub struct Op {
     pub d: Val,
     pub a: Val,
     pub b: Val,
+    pub c: Val,
 }
 
 /// Builds a program. Constant operands are folded when both are known.
@@ -80,20 +78,28 @@ impl Builder {
         }
     }
 
-    fn emit(&mut self, code: u8, a: Val, b: Val) -> Val {
+    fn emit(&mut self, code: u8, a: Val, b: Val, c: Val) -> Val {
         let d = Val::Tmp(self.tmps);
         self.tmps += 1;
-        self.ops.push(Op { code, d, a, b });
+        self.ops.push(Op { code, d, a, b, c });
         d
     }
 
-    pub fn mul(&mut self, a: Val, b: Val) -> Val {
-        match (self.const_value(a), self.const_value(b)) {
-            (Some(x), Some(y)) => self.konst(x * y),
-            (Some(x), _) if x == Fr::ONE => b,
-            (_, Some(y)) if y == Fr::ONE => a,
-            _ => self.emit(OP_MUL, a, b),
+    /// `a * b + c`.
+    pub fn mad(&mut self, a: Val, b: Val, c: Val) -> Val {
+        match (self.const_value(a), self.const_value(b), self.const_value(c)) {
+            (Some(x), Some(y), Some(z)) => self.konst(x * y + z),
+            (Some(x), _, Some(z)) if x == Fr::ZERO => self.konst(z),
+            (_, Some(y), Some(z)) if y == Fr::ZERO => self.konst(z),
+            (Some(x), _, Some(z)) if x == Fr::ONE && z == Fr::ZERO => b,
+            (_, Some(y), Some(z)) if y == Fr::ONE && z == Fr::ZERO => a,
+            _ => self.emit(OP_MAD, a, b, c),
         }
+    }
+
+    pub fn mul(&mut self, a: Val, b: Val) -> Val {
+        let zero = self.konst(Fr::ZERO);
+        self.mad(a, b, zero)
     }
 
     pub fn add(&mut self, a: Val, b: Val) -> Val {
@@ -101,7 +107,10 @@ impl Builder {
             (Some(x), Some(y)) => self.konst(x + y),
             (Some(x), _) if x == Fr::ZERO => b,
             (_, Some(y)) if y == Fr::ZERO => a,
-            _ => self.emit(OP_ADD, a, b),
+            _ => {
+                let one = self.konst(Fr::ONE);
+                self.emit(OP_MAD, a, one, b)
+            }
         }
     }
 
@@ -109,7 +118,10 @@ impl Builder {
         match (self.const_value(a), self.const_value(b)) {
             (Some(x), Some(y)) => self.konst(x - y),
             (_, Some(y)) if y == Fr::ZERO => a,
-            _ => self.emit(OP_SUB, a, b),
+            _ => {
+                let m1 = self.konst(-Fr::ONE);
+                self.emit(OP_MAD, b, m1, a)
+            }
         }
     }
 
@@ -130,7 +142,8 @@ impl Builder {
     /// `sum_i L_i(x) pub_i` over the call's public inputs, with `numer = (x^n - 1) / n`;
     /// omega and its inverse come from the key's header.
     pub fn instance(&mut self, x: Val, numer: Val) -> Val {
-        self.emit(OP_INST, x, numer)
+        let zero = self.konst(Fr::ZERO);
+        self.emit(OP_INST, x, numer, zero)
     }
 
     /// Inverses of all of `xs` with one inversion (Montgomery's trick).
@@ -146,7 +159,7 @@ impl Builder {
             prefix.push(acc);
         }
         let zero = self.konst(Fr::ZERO);
-        let mut inv = self.emit(OP_INV, acc, zero);
+        let mut inv = self.emit(OP_INV, acc, zero, zero);
         let mut out = vec![inv; xs.len()];
         for i in (0..xs.len()).rev() {
             if i == 0 {
@@ -163,8 +176,8 @@ impl Builder {
 /// A program with slots assigned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placed {
-    /// `(code, d, a, b)` as slot numbers.
-    pub ops: Vec<(u8, u16, u16, u16)>,
+    /// `(code, d, a, b, c)` as byte addresses.
+    pub ops: Vec<(u8, u16, u16, u16, u16)>,
     /// Number of temporary slots used.
     pub tmp_slots: u32,
 }
@@ -185,7 +198,7 @@ impl Builder {
         let n = self.ops.len();
         let mut last = vec![0usize; self.tmps as usize];
         for (i, op) in self.ops.iter().enumerate() {
-            for v in [op.a, op.b] {
+            for v in [op.a, op.b, op.c] {
                 if let Val::Tmp(t) = v {
                     last[t as usize] = i;
                 }
@@ -212,13 +225,14 @@ impl Builder {
                     bases.tmps + s
                 }
             };
-            u16::try_from(s).map_err(|_| format!("slot {s} beyond the 16-bit operand range"))
+            u16::try_from(32 * s).map_err(|_| format!("slot {s} beyond the 64 KiB of 16-bit addresses"))
         };
         let mut ops = Vec::with_capacity(n);
         for (i, op) in self.ops.iter().enumerate() {
             let a = to_slot(op.a, &slot_of)?;
             let b = to_slot(op.b, &slot_of)?;
-            for v in [op.a, op.b] {
+            let c = to_slot(op.c, &slot_of)?;
+            for v in [op.a, op.b, op.c] {
                 if let Val::Tmp(t) = v {
                     if last[t as usize] == i && slot_of[t as usize] < u32::MAX - 1 {
                         free.push(slot_of[t as usize]);
@@ -237,7 +251,7 @@ impl Builder {
                 free.push(s);
                 slot_of[dt as usize] = u32::MAX - 1;
             }
-            ops.push((op.code, to_slot_d(bases, s)?, a, b));
+            ops.push((op.code, to_slot_d(bases, s)?, a, b, c));
         }
         let kept = keep.iter().map(|v| to_slot(*v, &slot_of)).collect::<Result<Vec<_>, _>>()?;
         Ok((Placed { ops, tmp_slots: used }, kept))
@@ -246,5 +260,5 @@ impl Builder {
 
 fn to_slot_d(bases: Bases, s: u32) -> Result<u16, String> {
     let s = bases.tmps + s;
-    u16::try_from(s).map_err(|_| format!("slot {s} beyond the 16-bit operand range"))
+    u16::try_from(32 * s).map_err(|_| format!("slot {s} beyond the 64 KiB of 16-bit addresses"))
 }

@@ -7,12 +7,45 @@
 //! the ecMul/ecAdd precompiles and checks one pairing of two pairs. It returns the key's
 //! model identity (32 bytes) when the proof is accepted and reverts otherwise.
 
+use super::program::{Placed, OP_INV, OP_MAD};
+
 /// The compiler version the source pins.
 pub const PRAGMA: &str = "0.8.19";
 
 pub fn solidity() -> String {
     with_body(BODY)
 }
+
+/// The verifier with the key's program written out as straight-line code (about 20 bytes and
+/// 40 gas per instruction instead of about 200 gas interpreted): the contract then depends on
+/// the circuit's constraint system (gates, columns, k), still not on the model's weights,
+/// commitments or key digest, which stay in the key contract. `zero`, `one` and `minus_one`
+/// are the constants' addresses, to write products, sums and differences shorter.
+pub fn solidity_unrolled(program: &Placed, zero: u16, one: u16) -> String {
+    let mut code = String::from(
+        "            function run_program(h, npub) -> ok {\n                let q := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001\n                ok := 1\n",
+    );
+    for (op, d, a, b, c) in &program.ops {
+        let line = match *op {
+            OP_MAD if *c == zero => format!("mstore({d:#x}, mulmod(mload({a:#x}), mload({b:#x}), q))"),
+            OP_MAD if *b == one => format!("mstore({d:#x}, addmod(mload({a:#x}), mload({c:#x}), q))"),
+            OP_MAD => format!("mstore({d:#x}, addmod(mulmod(mload({a:#x}), mload({b:#x}), q), mload({c:#x}), q))"),
+            OP_INV => format!("{{\n                    let r, o := inverse(mload({a:#x}))\n                    ok := and(ok, o)\n                    mstore({d:#x}, r)\n                }}"),
+            _ => format!("{{\n                    mstore(0x280, mload({a:#x}))\n                    mstore(0x2a0, mload({b:#x}))\n                    let r, o := instance(h, npub)\n                    ok := and(ok, o)\n                    mstore({d:#x}, r)\n                }}"),
+        };
+        code.push_str("                ");
+        code.push_str(&line);
+        code.push('\n');
+    }
+    code.push_str("            }\n\n");
+    let start = BODY.find(PROGRAM_START).unwrap_or(0);
+    let end = BODY.find(PROGRAM_END).unwrap_or(start);
+    let body = format!("{}{}{}", BODY.get(..start).unwrap_or(""), code, BODY.get(end..).unwrap_or(""));
+    with_body(&body)
+}
+
+const PROGRAM_START: &str = "            // The field program: code 0";
+const PROGRAM_END: &str = "            // The MSM: accumulator";
 
 /// A debugging variant: returns all of memory and the four step flags instead of reverting.
 pub fn solidity_debug() -> String {
@@ -147,31 +180,29 @@ const BODY: &str = r#"            function inverse(a) -> r, ok {
                 }
             }
 
-            // The field program (codes: 1 mul, 2 add, 3 sub, 4 inverse, 5 public inputs).
+            // The field program: code 0 m[d] = m[a] m[b] + m[c], 4 inverse, 5 public inputs;
+            // 9-byte instructions, operands byte addresses.
             function run_program(h, npub) -> ok {
                 let q := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
                 ok := 1
                 let pp := mload(add(h, 0xc0))
-                for { let pe := add(pp, shl(3, mload(add(h, 0xe0)))) } lt(pp, pe) { pp := add(pp, 8) } {
-                    let w := shr(192, mload(pp))
-                    let d := shl(5, and(shr(40, w), 0xffff))
-                    let a := mload(shl(5, and(shr(24, w), 0xffff)))
-                    let b := mload(shl(5, and(shr(8, w), 0xffff)))
-                    switch shr(56, w)
-                    case 1 { mstore(d, mulmod(a, b, q)) }
-                    case 2 { mstore(d, addmod(a, b, q)) }
-                    case 3 { mstore(d, addmod(a, sub(q, b), q)) }
+                for { let pe := add(pp, mul(mload(add(h, 0xe0)), 9)) } lt(pp, pe) { pp := add(pp, 9) } {
+                    let w := shr(184, mload(pp))
+                    switch shr(64, w)
+                    case 0 {
+                        mstore(and(shr(48, w), 0xffff), addmod(mulmod(mload(and(shr(32, w), 0xffff)), mload(and(shr(16, w), 0xffff)), q), mload(and(w, 0xffff)), q))
+                    }
                     case 4 {
-                        let r, o := inverse(a)
+                        let r, o := inverse(mload(and(shr(32, w), 0xffff)))
                         ok := and(ok, o)
-                        mstore(d, r)
+                        mstore(and(shr(48, w), 0xffff), r)
                     }
                     default {
-                        mstore(0x280, a)
-                        mstore(0x2a0, b)
+                        mstore(0x280, mload(and(shr(32, w), 0xffff)))
+                        mstore(0x2a0, mload(and(shr(16, w), 0xffff)))
                         let r, o := instance(h, npub)
                         ok := and(ok, o)
-                        mstore(d, r)
+                        mstore(and(shr(48, w), 0xffff), r)
                     }
                 }
             }
@@ -188,7 +219,7 @@ const BODY: &str = r#"            function inverse(a) -> r, ok {
                     mstore(0x80, mload(pt))
                     mstore(0xa0, mload(add(pt, 0x20)))
                     if sc {
-                        mstore(0xc0, mload(shl(5, sc)))
+                        mstore(0xc0, mload(sc))
                         ok := and(ok, staticcall(gas(), 0x07, 0x80, 0x60, 0x80, 0x40))
                     }
                     switch first
