@@ -522,15 +522,18 @@ fn mlp_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
     let st = zkinfer::verifier::statement(&c.vk, &c.proof, &ALLOW).unwrap();
     let (plan, key) = keyed::build(params, &st.key, st.instances.len(), [0; 32]).unwrap();
     let calldata = evm::encode_calldata(&st.instances, &c.proof.proof_bytes().unwrap());
-    let dbg = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &keyed::source::solidity_debug(), false).unwrap();
-    let o = keyed::deploy_and_call(&key.data, &dbg.deployment, &calldata).unwrap();
-    let m = &o.output;
-    let word = |i: usize| u64::from_be_bytes(m[m.len() - 256 + 32 * i + 24..m.len() - 256 + 32 * i + 32].try_into().unwrap());
-    assert_eq!((word(4), word(5), word(6), word(7)), (1, 1, 1, 1), "every phase succeeds");
-    eprintln!(
-        "keyed_mlp gas by phase: transcript {}, program {} ({} instructions), msm {} ({} terms), pairing {}; key {} B, memory {} B",
-        word(0), word(1), key.program_len, word(2), key.msm_terms, word(3), key.data.len(), key.memory_end
-    );
+    for unrolled in [true, false] {
+        let source = keyed::source::debug_variant(&keyed::verifier_source(&key, unrolled));
+        let dbg = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &source, false).unwrap();
+        let o = keyed::deploy_and_call(&key.data, &dbg.deployment, &calldata).unwrap();
+        let m = &o.output;
+        let word = |i: usize| u64::from_be_bytes(m[m.len() - 256 + 32 * i + 24..m.len() - 256 + 32 * i + 32].try_into().unwrap());
+        assert_eq!((word(4), word(5), word(6), word(7)), (1, 1, 1, 1), "every phase succeeds");
+        eprintln!(
+            "keyed_mlp gas by phase (unrolled {unrolled}): transcript {}, program {} ({} instructions), msm {} ({} terms), pairing {}; key {} B, memory {} B",
+            word(0), word(1), key.program_len, word(2), key.msm_terms, word(3), key.data.len(), key.memory_end
+        );
+    }
     assert!(plan.program.consts.len() < 256);
 }
 

@@ -368,8 +368,7 @@ pub fn plan(vk: &VerifyingKey<G1Affine>, public_inputs: usize, g1: G1Affine) -> 
             for (j, col) in cols.iter().enumerate() {
                 let e = ev.any(col)?;
                 let sig = Val::Eval(sig0 + (s * chunk_len + j) as u32);
-                let bs = b.mul(beta, sig);
-                let t = b.add(e, bs);
+                let t = b.mad(beta, sig, e);
                 let t = b.add(t, gamma);
                 left = b.mul(left, t);
             }
@@ -404,8 +403,7 @@ pub fn plan(vk: &VerifyingKey<G1Affine>, public_inputs: usize, g1: G1Affine) -> 
             let mut acc = b.konst(Fr::ZERO);
             for ex in exprs {
                 let v = expression(b, ex, &ev)?;
-                let t = b.mul(acc, theta);
-                acc = b.add(t, v);
+                acc = b.mad(acc, theta, v);
             }
             Ok(acc)
         };
@@ -425,8 +423,7 @@ pub fn plan(vk: &VerifyingKey<G1Affine>, public_inputs: usize, g1: G1Affine) -> 
     }
     let mut h = b.konst(Fr::ZERO);
     for c in cons {
-        let t = b.mul(h, y);
-        h = b.add(t, c);
+        h = b.mad(h, y, c);
     }
     let expected_h = b.mul(h, inv_xn_1);
     if let Some(q) = queries.iter_mut().find(|q| q.poly == Poly::Quotient) {
@@ -494,11 +491,9 @@ pub fn plan(vk: &VerifyingKey<G1Affine>, public_inputs: usize, g1: G1Affine) -> 
             let mut r = b.konst(Fr::ZERO);
             for (rk, bk) in rl.iter().zip(&basis) {
                 let q = queries.iter().find(|q| q.poly == *p && q.rot == *rk).ok_or("query")?;
-                let t = b.mul(q.eval, *bk);
-                r = b.add(r, t);
+                r = b.mad(q.eval, *bk, r);
             }
-            let t = b.mul(y_pow, r);
-            r_inner = b.add(r_inner, t);
+            r_inner = b.mad(y_pow, r, r_inner);
             let scalar = b.mul(coef, y_pow);
             if *p == Poly::Quotient {
                 let mut s = scalar;
@@ -516,8 +511,7 @@ pub fn plan(vk: &VerifyingKey<G1Affine>, public_inputs: usize, g1: G1Affine) -> 
             }
             y_pow = b.mul(y_pow, sy);
         }
-        let t = b.mul(coef, r_inner);
-        r_outer = b.add(r_outer, t);
+        r_outer = b.mad(coef, r_inner, r_outer);
         v_pow = b.mul(v_pow, v);
     }
     let g1_index = (vk.fixed_commitments().len() + vk.permutation().commitments().len()) as u32;

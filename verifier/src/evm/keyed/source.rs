@@ -47,15 +47,15 @@ pub fn solidity_unrolled(program: &Placed, zero: u16, one: u16) -> String {
 const PROGRAM_START: &str = "            // The field program: code 0";
 const PROGRAM_END: &str = "            // The MSM: accumulator";
 
-/// A debugging variant: returns all of memory and the four step flags instead of reverting.
-pub fn solidity_debug() -> String {
+/// A debugging variant of a verifier `source` (either form): instead of reverting it returns
+/// all of memory followed by the gas of each phase (transcript, program, MSM, pairing) and the
+/// four phases' flags. It uses `msize`, so compile it without the optimizer.
+pub fn debug_variant(source: &str) -> String {
     let tail = "            let ok := read_transcript(h, npub)";
-    let cut = BODY.find(tail).unwrap_or(BODY.len());
-    let body = format!(
-        "{}            let g0 := gas()\n            let o1 := read_transcript(h, npub)\n            let g1 := gas()\n            let o2 := run_program(h, npub)\n            let g2 := gas()\n            let o3 := run_msm(h)\n            let g3 := gas()\n            let o4 := pairing(h)\n            let g4 := gas()\n            let m := msize()\n            mstore(m, sub(g0, g1))\n            mstore(add(m, 0x20), sub(g1, g2))\n            mstore(add(m, 0x40), sub(g2, g3))\n            mstore(add(m, 0x60), sub(g3, g4))\n            mstore(add(m, 0x80), o1)\n            mstore(add(m, 0xa0), o2)\n            mstore(add(m, 0xc0), o3)\n            mstore(add(m, 0xe0), o4)\n            return(0, add(m, 0x100))",
-        BODY.get(..cut).unwrap_or(BODY)
-    );
-    with_body(&body)
+    let end = "            return(0x00, 0x20)";
+    let (Some(a), Some(b)) = (source.find(tail), source.find(end)) else { return source.to_string() };
+    let debug = "            let g0 := gas()\n            let o1 := read_transcript(h, npub)\n            let g1 := gas()\n            let o2 := run_program(h, npub)\n            let g2 := gas()\n            let o3 := run_msm(h)\n            let g3 := gas()\n            let o4 := pairing(h)\n            let g4 := gas()\n            let m := msize()\n            mstore(m, sub(g0, g1))\n            mstore(add(m, 0x20), sub(g1, g2))\n            mstore(add(m, 0x40), sub(g2, g3))\n            mstore(add(m, 0x60), sub(g3, g4))\n            mstore(add(m, 0x80), o1)\n            mstore(add(m, 0xa0), o2)\n            mstore(add(m, 0xc0), o3)\n            mstore(add(m, 0xe0), o4)\n            return(0, add(m, 0x100))";
+    format!("{}{}{}", source.get(..a).unwrap_or(""), debug, source.get(b + end.len()..).unwrap_or(""))
 }
 
 fn with_body(body: &str) -> String {
