@@ -302,8 +302,17 @@ pub fn verify_evm_with(
     // Header bounds, shapes, ranges, hash fields, the insecure SRS, the key and the identity:
     // the same checks and typed errors as `zkinfer verify`.
     let zkinfer_verifier::Statement { instances, identity, .. } = zkinfer_verifier::statement(&vk, &proof, opts)?;
-    let contract = contract_for(&vk, kind, cache, &mut Timings::default())?;
     let given = bin_path.map(Path::to_path_buf).or_else(|| Some(dir.join(BIN_FILE)).filter(|p| p.is_file()));
+    // Auto: the kind Verifier.json beside the contract names. That file only picks which of
+    // the two generators regenerates the contract; the bytecode is still compared below.
+    let kind = match (kind, &given) {
+        (VerifierKind::Auto, Some(bin)) => std::fs::read_to_string(bin.with_file_name(META_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str::<VerifierMeta>(&t).ok())
+            .map_or(VerifierKind::Auto, |m| m.kind),
+        (k, _) => k,
+    };
+    let contract = contract_for(&vk, kind, cache, &mut Timings::default())?;
     let key_creation = match &contract.key {
         Some(data) => Some(evm::keyed::key_creation_code(data).map_err(EvmError::Generate)?),
         None => None,

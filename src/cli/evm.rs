@@ -40,7 +40,7 @@ pub fn create(dir: &Path, vk: Option<&Path>, srs: Option<&Path>, compiled: Optio
         r.key.k, r.key.public_inputs, r.key.fixed_commitments, r.key.permutation_commitments
     );
     if let (Some(k), Some(path)) = (&r.key_contract, &r.key_bytecode) {
-        println!("key         {} ({} bytes to deploy, runtime {} bytes): deploy it first, then the verifier with its address", path.display(), k.deployment_bytes, k.runtime_bytes);
+        println!("key contract {} ({} bytes to deploy, runtime {} bytes): deploy it first, then the verifier with its address as constructor argument", path.display(), k.deployment_bytes, k.runtime_bytes);
     }
     println!("kind        {:?}", r.kind);
     println!("compiler    solc {}", r.solc);

@@ -154,7 +154,8 @@ pub enum Command {
         /// Accept keys made with the insecure fixed-seed KZG SRS (tests and demos only).
         #[arg(long)]
         allow_insecure_srs: bool,
-        /// The kind create-evm-verifier made: auto, snark or keyed.
+        /// The kind create-evm-verifier made: snark, keyed, or auto (the kind Verifier.json
+        /// beside the contract names, else snark-verifier's when it fits EIP-170).
         #[arg(long = "kind", default_value = "auto")]
         kind: zkinfer::evm::VerifierKind,
     },
