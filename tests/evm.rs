@@ -568,6 +568,9 @@ fn keyed_verifier_is_bound_to_its_key() {
     inst[3] += halo2_proofs::halo2curves::bn256::Fr::from(1u64);
     assert!(!keyed::native_check(&mp, &mplan, &inst, &mproof).unwrap());
 
+    // One verifier serves both models (the same constraint system); the keys differ.
+    assert_eq!(keyed::verifier_source(&mkey, true), keyed::verifier_source(&ckey, true));
+    assert_ne!(mkey.data, ckey.data);
     let source = keyed::source::solidity();
     let verifier = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &source, true).unwrap();
     let m_call = evm::encode_calldata(&minst, &mproof);
