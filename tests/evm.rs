@@ -578,6 +578,23 @@ fn keyed_verifier_is_bound_to_its_key() {
     let ok = keyed::deploy_and_call(&mkey.data, &verifier.deployment, &m_call).unwrap();
     assert!(ok.accepted, "{ok:?}");
     assert_eq!(ok.output, zkinfer::verifier::key_digest(&m.vk).unwrap().to_vec(), "returns the model identity");
+    // A public input x + r (the same field element, not canonical) is rejected.
+    let mut alias = m_call.clone();
+    let r_be = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
+    let word = &mut alias[32..64];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let v = word[i] as u16 + r_be[i] as u16 + carry;
+        word[i] = v as u8;
+        carry = v >> 8;
+    }
+    assert_eq!(carry, 0);
+    assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &alias).unwrap().accepted, "x + r accepted");
+    // Calldata one word short or one word long: rejected.
+    assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &m_call[..m_call.len() - 32]).unwrap().accepted);
+    let mut long = m_call.clone();
+    long.extend_from_slice(&[0u8; 32]);
+    assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &long).unwrap().accepted);
     // The MLP's proof with the CNN's key contract, and the CNN's proof with the MLP's.
     assert!(!keyed::deploy_and_call(&ckey.data, &verifier.deployment, &m_call).unwrap().accepted);
     assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &c_call).unwrap().accepted);
