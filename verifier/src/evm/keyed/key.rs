@@ -10,14 +10,14 @@
 //!                 points of the pairing ([tau]G2, -[1]G2; x.c1, x.c0, y.c1, y.c0), then the
 //!                 packed tables: steps, program, MSM terms
 //! after the key   proof evaluations, challenges, proof points, temporaries, the instance
-//!                 scratch (one word per public input), the transcript buffer
+//!                 the transcript buffer
 //! ```
 //!
 //! Header words (offset from `KEY_BASE`): 0 format, 1 public inputs, 2 proof bytes, 3 transcript
 //! buffer, 4/5 steps address/count, 6/7 program address/count, 8/9 MSM address/count,
 //! 10 G2 data address, 11 address of the proof point `W'`, 12 omega, 13 omega^-1,
 //! 14 halo2's `transcript_repr` (the first transcript word), 15 the model identity (what the
-//! verifier returns), 16 the instance scratch address.
+//! verifier returns), 16 reserved (0).
 //!
 //! Packed entries (big-endian): a step (8 bytes) is `kind(1) count(2) slot(2) 0(3)` with kind 1
 //! points, 2 scalars, 3 squeeze; an instruction (9 bytes) is `code(1) d(2) a(2) b(2) c(2)`, operands byte addresses; an MSM term (8
@@ -110,8 +110,7 @@ pub fn encode(plan: &Plan, identity: [u8; 32], s_g2: &G2Affine, g2: &G2Affine, p
     let bases = Bases { consts: (consts_at / 32) as u32, evals: (evals_at / 32) as u32, chals: (chals_at / 32) as u32, tmps: (tmps_at / 32) as u32 };
     let keep: Vec<Val> = plan.msm.iter().filter_map(|(_, s)| *s).collect();
     let (placed, kept) = b.finish(bases, &keep)?;
-    let inst_at = tmps_at + 32 * placed.tmp_slots as usize;
-    let tb_at = inst_at + 32 * plan.public_inputs.max(1);
+    let tb_at = tmps_at + 32 * placed.tmp_slots as usize;
     // The largest absorption between squeezes bounds the buffer.
     let mut chunk = 32 + 32 * plan.public_inputs;
     let mut run = chunk;
@@ -137,7 +136,7 @@ pub fn encode(plan: &Plan, identity: [u8; 32], s_g2: &G2Affine, g2: &G2Affine, p
     data.extend_from_slice(&fr_word(&omega_inv));
     data.extend_from_slice(&fr_word(&plan.transcript_repr));
     data.extend_from_slice(&identity);
-    data.extend_from_slice(&word_u64(inst_at as u64));
+    data.extend_from_slice(&word_u64(0));
     for c in &b.consts {
         data.extend_from_slice(&fr_word(c));
     }

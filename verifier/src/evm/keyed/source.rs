@@ -96,28 +96,28 @@ const BODY: &str = r#"            function inverse(a) -> r, ok {
                 r := mload(0x00)
             }
 
-            // sum_i L_i(x) pub_i, L_i(x) = w^i numer / (x - w^i), x at 0x280 and numer at
-            // 0x2a0: prefix products of the denominators, one inversion, then back to front.
+            // sum_i L_i(x) pub_i = numer * sum_i w^i pub_i / (x - w^i), x at 0x280 and numer at
+            // 0x2a0, summed as one fraction n / d (a zero public input adds nothing), then one
+            // inversion.
             function instance(h, npub) -> acc, ok {
                 let q := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
+                let x := mload(0x280)
+                let om := mload(add(h, 0x180))
                 let wi := 1
-                let prod := 1
+                let n := 0
+                let d := 1
                 for { let i := 0 } lt(i, npub) { i := add(i, 1) } {
-                    prod := mulmod(prod, addmod(mload(0x280), sub(q, wi), q), q)
-                    mstore(add(mload(add(h, 0x200)), shl(5, i)), prod)
-                    wi := mulmod(wi, mload(add(h, 0x180)), q)
+                    let p := calldataload(shl(5, i))
+                    if p {
+                        let t := addmod(x, sub(q, wi), q)
+                        n := addmod(mulmod(n, t, q), mulmod(mulmod(wi, p, q), d, q), q)
+                        d := mulmod(d, t, q)
+                    }
+                    wi := mulmod(wi, om, q)
                 }
                 let inv
-                inv, ok := inverse(prod)
-                for { let i := npub } gt(i, 0) { } {
-                    i := sub(i, 1)
-                    wi := mulmod(wi, mload(add(h, 0x1a0)), q)
-                    let inv_d := inv
-                    if i { inv_d := mulmod(inv, mload(add(mload(add(h, 0x200)), shl(5, sub(i, 1)))), q) }
-                    inv := mulmod(inv, addmod(mload(0x280), sub(q, wi), q), q)
-                    inv_d := mulmod(mulmod(mload(0x2a0), wi, q), inv_d, q)
-                    acc := addmod(acc, mulmod(inv_d, calldataload(shl(5, i)), q), q)
-                }
+                inv, ok := inverse(d)
+                acc := mulmod(mulmod(n, inv, q), mload(0x2a0), q)
             }
 
             // The transcript: halo2's key digest, the public inputs, then the steps.
