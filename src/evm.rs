@@ -41,7 +41,8 @@ fn file_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Er
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VerifierKind {
-    /// snark-verifier's contract when it fits EIP-170 (it costs less gas), else keyed.
+    /// The keyed verifier (smaller and cheaper on every zoo model), or snark-verifier's
+    /// contract for a key the keyed generator does not support (several instance columns).
     #[default]
     Auto,
     Snark,
@@ -169,17 +170,21 @@ fn generate_contract(vk: &VkFile, kind: VerifierKind, cache: &ParamsCache, t: &m
     let key = zkinfer_verifier::read_key(vk)?;
     let public_inputs = vk.header.instance_len();
     let shape = KeyShape::of(&key, public_inputs);
-    if kind != VerifierKind::Keyed {
+    let snark = |t: &mut Timings| -> Result<Contract> {
         let source = t.time("generate", || evm::generate_solidity(&params, &key, public_inputs, InstanceCode::Looped))?;
         let compiled = t.time("compile", || evm::compile_solidity(&solc_command(), &source))?;
-        if kind == VerifierKind::Snark || compiled.runtime.len() <= evm::EIP170_LIMIT {
-            return Ok(Contract { source, compiled, shape, kind: VerifierKind::Snark, key: None });
-        }
+        Ok(Contract { source, compiled, shape: shape.clone(), kind: VerifierKind::Snark, key: None })
+    };
+    if kind == VerifierKind::Snark {
+        return snark(t);
     }
     let identity = zkinfer_verifier::key_digest(vk)?;
-    let (_, encoded) = t
-        .time("generate", || evm::keyed::build(&params, &key, public_inputs, identity))
-        .map_err(EvmError::Generate)?;
+    let encoded = match t.time("generate", || evm::keyed::build(&params, &key, public_inputs, identity)) {
+        Ok((_, encoded)) => encoded,
+        // A key the keyed generator does not support: snark-verifier's contract, when asked for auto.
+        Err(_) if kind == VerifierKind::Auto => return snark(t),
+        Err(e) => return Err(EvmError::Generate(e).into()),
+    };
     // The program written out (less gas) when that fits EIP-170, else interpreted.
     let mut source = evm::keyed::verifier_source(&encoded, true);
     let mut compiled = t.time("compile", || evm::compile_solidity_with(&solc_command(), &source, true))?;
@@ -191,7 +196,7 @@ fn generate_contract(vk: &VkFile, kind: VerifierKind, cache: &ParamsCache, t: &m
 }
 
 /// Generate and compile the verifier contract for `DIR/vk.bin` (or `vk_path`) into `dir`
-/// (the kind snark-verifier's contract when it fits EIP-170, else the keyed one).
+/// ([`VerifierKind::Auto`]: the keyed verifier where it applies).
 pub fn create_evm_verifier(dir: &Path, vk_path: Option<&Path>, cache: &ParamsCache, t: &mut Timings) -> Result<VerifierMeta> {
     create_evm_verifier_with(dir, vk_path, VerifierKind::Auto, cache, t)
 }

@@ -145,7 +145,33 @@ fn check_model(c: &Case, name: &str) {
 
 #[test]
 fn mlp_verifier_contract_accepts_the_honest_proof_and_rejects_tampering() {
-    check_model(mlp(), "evm_mlp");
+    let m = mlp();
+    assert_eq!(m.meta.kind, VerifierKind::Keyed, "auto makes the keyed verifier");
+    check_model(m, "evm_mlp");
+}
+
+/// snark-verifier's contract stays available (`--verifier snark`): honest accepted, a flipped
+/// byte rejected.
+#[test]
+fn snark_verifier_contract_stays_available() {
+    let m = mlp();
+    let d = scratch("evm_mlp_snark");
+    for f in ["vk.bin", "proof.json"] {
+        std::fs::copy(m.dir.join(f), d.join(f)).unwrap();
+    }
+    let meta = create_evm_verifier_with(&d, None, VerifierKind::Snark, &cache(), &mut Timings::default()).unwrap();
+    assert_eq!(meta.kind, VerifierKind::Snark);
+    assert!(meta.key_contract.is_none() && !d.join(KEY_BIN_FILE).exists());
+    let run = verify_evm(&d.join("proof.json"), None, None, &ALLOW, &cache()).unwrap();
+    assert!(run.outcome.accepted && run.kind == VerifierKind::Snark, "{:?}", run.outcome);
+    eprintln!("snark verifier: gas {:?}, runtime {} B, creation {} B", run.outcome.gas_used, meta.runtime_bytes, meta.deployment_bytes);
+    let mut b = m.proof.proof_bytes().unwrap();
+    b[100] ^= 1;
+    let bad = ProofFile { proof: hex::encode(&b), ..m.proof.clone() };
+    let p = d.join("bad.json");
+    std::fs::write(&p, bad.to_json()).unwrap();
+    let o = verify_evm_with(&p, None, Some(&d.join(BIN_FILE)), VerifierKind::Snark, &ALLOW, &cache()).unwrap().outcome;
+    assert!(!o.accepted);
 }
 
 #[test]
@@ -197,11 +223,15 @@ fn verifier_of_another_key_is_refused_before_running() {
     // The CNN's contract with the MLP's proof and key.
     let e = verify_evm(&m.dir.join("proof.json"), None, Some(&c.dir.join(BIN_FILE)), &ALLOW, &cache()).unwrap_err();
     assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::ContractMismatch { .. })), "{e}");
-    // Without its Verifier.json, and beside the proof: still refused.
+    // Without its Verifier.json, and beside the proof: still refused. (The keyed verifiers of
+    // the MLP and the CNN are the same code, so the foreign part is the CNN's key contract.)
     let d = scratch("evm_foreign");
     std::fs::copy(m.dir.join("proof.json"), d.join("proof.json")).unwrap();
     std::fs::copy(m.dir.join("vk.bin"), d.join("vk.bin")).unwrap();
     std::fs::copy(c.dir.join(BIN_FILE), d.join(BIN_FILE)).unwrap();
+    if c.dir.join(KEY_BIN_FILE).is_file() {
+        std::fs::copy(c.dir.join(KEY_BIN_FILE), d.join(KEY_BIN_FILE)).unwrap();
+    }
     let e = verify_evm(&d.join("proof.json"), None, None, &ALLOW, &cache()).unwrap_err();
     assert!(e.to_string().contains("is not the verifier contract of the key in hand"), "{e}");
     // A contract that accepts everything (returns without reverting) is refused the same way.
@@ -618,7 +648,7 @@ fn kzg_case_with(model: &str, name: &str, v: zkinfer::circuits::visibility::Visi
     let input = Dataset::load(&zoo("input.json")).expect("input").samples.remove(0);
     let proof = pipeline::prove(&prepared, &settings, &setup, &input, &dir, &mut t, &|_| {}).expect("prove");
     eprintln!("{name}: k = {}, timings {:?}", setup.spec.k, t.0);
-    // The snark-verifier contract of these keys is over EIP-170: auto picks the keyed one.
+    // snark-verifier's contract of these keys is over EIP-170; auto makes the keyed one.
     let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("create the EVM verifier");
     Case { dir, proof, vk: setup.vk, params: setup.params.to_verifier(), meta }
 }
@@ -628,8 +658,7 @@ fn hashed_weights() -> zkinfer::circuits::visibility::Visibility {
     Visibility { weights: WeightVisibility::Hashed, ..Visibility::default() }
 }
 
-/// Hashed models on chain: the automatic choice is the keyed verifier (snark-verifier's is
-/// over EIP-170), deployable, accepting the honest proof; a flipped proof byte and a changed
+/// Hashed models on chain: the keyed verifier (snark-verifier's is over EIP-170), deployable, accepting the honest proof; a flipped proof byte and a changed
 /// public value (the weights commitment) are rejected.
 fn check_hashed(c: &Case, name: &str) {
     assert_eq!(c.meta.kind, VerifierKind::Keyed, "{:?}", c.meta);

@@ -131,8 +131,8 @@ pub enum Command {
         /// A compiled model (KZG backend): when DIR has no keys for it, run setup into DIR first.
         #[arg(long)]
         compiled: Option<PathBuf>,
-        /// auto (snark-verifier's contract when it fits EIP-170, else keyed), snark, or keyed
-        /// (zkinfer's looped verifier + a key contract, VerifierKey.bin).
+        /// auto (keyed where it applies, else snark), keyed (zkinfer's verifier + a key
+        /// contract, VerifierKey.bin), or snark (snark-verifier's straight-line contract).
         #[arg(long, default_value = "auto")]
         verifier: zkinfer::evm::VerifierKind,
     },
@@ -155,7 +155,7 @@ pub enum Command {
         #[arg(long)]
         allow_insecure_srs: bool,
         /// The kind create-evm-verifier made: snark, keyed, or auto (the kind Verifier.json
-        /// beside the contract names, else snark-verifier's when it fits EIP-170).
+        /// beside the contract names, else as create-evm-verifier's auto).
         #[arg(long = "kind", default_value = "auto")]
         kind: zkinfer::evm::VerifierKind,
     },
