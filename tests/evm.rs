@@ -708,3 +708,27 @@ fn mlp_everything_hashed_verifies_on_chain() {
     let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
     assert!(!run_keyed(&c.dir, &bad, "mlp_all_hashed_flip").accepted);
 }
+
+/// A two-phase circuit (a batch of two: the Freivalds chip's challenge and second-phase
+/// columns) through the keyed verifier: honest accepted, a flipped byte rejected.
+#[test]
+fn keyed_verifier_checks_a_two_phase_batch_proof() {
+    let mut settings = kzg_settings();
+    settings.circuit.batch = 2;
+    let cache = ParamsCache::new(cache_dir());
+    let p = pipeline::prepare(&zoo("mlp.onnx"), &zoo("calibration.json"), &settings.quant).expect("prepare");
+    let dir = scratch("evm_keyed_batch");
+    let mut t = Timings::default();
+    let setup = pipeline::setup(&p, &settings, &dir, &cache, false, &mut t, &|_| {}).expect("setup");
+    let samples: Vec<Vec<f32>> = Dataset::load(&zoo("calibration.json")).unwrap().samples[5..7].to_vec();
+    let proof = pipeline::prove_batch(&p, &settings, &setup, &samples, &dir, &mut t, &|_| {}).expect("prove");
+    let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("keyed verifier");
+    assert_eq!(meta.kind, VerifierKind::Keyed);
+    let run = verify_evm(&dir.join("proof.json"), None, None, &ALLOW, &cache).unwrap();
+    assert!(run.outcome.accepted, "{:?}", run.outcome);
+    eprintln!("keyed batch of 2: gas {:?}, verifier runtime {} B, key {:?}", run.outcome.gas_used, meta.runtime_bytes, meta.key_contract);
+    let mut b = proof.proof_bytes().unwrap();
+    b[64 * 3 + 5] ^= 1;
+    let bad = ProofFile { proof: hex::encode(&b), ..proof.clone() };
+    assert!(!run_keyed(&dir, &bad, "evm_keyed_batch_flip").accepted);
+}
