@@ -42,7 +42,7 @@ fn word_u64(v: u64) -> [u8; 32] {
 }
 
 fn fr_word(f: &Fr) -> [u8; 32] {
-    let mut w: [u8; 32] = f.to_repr().into();
+    let mut w: [u8; 32] = f.to_repr();
     w.reverse();
     w
 }
@@ -146,7 +146,7 @@ pub fn encode(plan: &Plan, identity: [u8; 32], s_g2: &G2Affine, g2: &G2Affine, p
     data.extend(g2_bytes(s_g2));
     data.extend(g2_bytes(&-*g2));
     let pad = |data: &mut Vec<u8>| {
-        while data.len() % 32 != 0 {
+        while !data.len().is_multiple_of(32) {
             data.push(0);
         }
     };

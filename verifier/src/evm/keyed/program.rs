@@ -61,7 +61,7 @@ impl Builder {
     }
 
     pub fn konst(&mut self, f: Fr) -> Val {
-        let key: [u8; 32] = f.to_repr().into();
+        let key: [u8; 32] = f.to_repr();
         if let Some(i) = self.const_index.get(&key) {
             return Val::Const(*i);
         }
@@ -148,27 +148,29 @@ impl Builder {
 
     /// Inverses of all of `xs` with one inversion (Montgomery's trick).
     pub fn batch_inv(&mut self, xs: &[Val]) -> Vec<Val> {
-        if xs.is_empty() {
-            return vec![];
-        }
-        let mut prefix = Vec::with_capacity(xs.len());
-        let mut acc = xs[0];
-        prefix.push(acc);
-        for x in &xs[1..] {
+        let Some((&first, rest)) = xs.split_first() else { return vec![] };
+        // prefix[i] = x_0 ... x_i
+        let mut prefix = vec![first];
+        let mut acc = first;
+        for x in rest {
             acc = self.mul(acc, *x);
             prefix.push(acc);
         }
         let zero = self.konst(Fr::ZERO);
+        // inv = 1 / (x_0 ... x_i), walking i down.
         let mut inv = self.emit(OP_INV, acc, zero, zero);
-        let mut out = vec![inv; xs.len()];
-        for i in (0..xs.len()).rev() {
-            if i == 0 {
-                out[0] = inv;
-            } else {
-                out[i] = self.mul(inv, prefix[i - 1]);
-                inv = self.mul(inv, xs[i]);
+        let mut out = vec![];
+        let befores: Vec<Option<Val>> = std::iter::once(None).chain(prefix.iter().copied().map(Some)).take(xs.len()).collect();
+        for (x, before) in xs.iter().zip(befores).rev() {
+            match before {
+                Some(p) => {
+                    out.push(self.mul(inv, p));
+                    inv = self.mul(inv, *x);
+                }
+                None => out.push(inv),
             }
         }
+        out.reverse();
         out
     }
 }
@@ -195,70 +197,148 @@ impl Builder {
     /// Assign slots: temporaries share slots once dead; `keep` stay live to the end (and
     /// their slots are returned in the same order).
     pub fn finish(&self, bases: Bases, keep: &[Val]) -> Result<(Placed, Vec<u16>), String> {
-        let n = self.ops.len();
-        let mut last = vec![0usize; self.tmps as usize];
+        const FREE: u32 = u32::MAX; // not yet defined
+        const DEAD: u32 = u32::MAX - 1; // defined, no longer read
+        let n = self.tmps as usize;
+        let mut last = vec![0usize; n];
+        let mut set_last = |v: Val, at: usize| {
+            if let Val::Tmp(t) = v {
+                if let Some(l) = last.get_mut(t as usize) {
+                    *l = at;
+                }
+            }
+        };
         for (i, op) in self.ops.iter().enumerate() {
             for v in [op.a, op.b, op.c] {
-                if let Val::Tmp(t) = v {
-                    last[t as usize] = i;
-                }
+                set_last(v, i);
             }
         }
         for v in keep {
-            if let Val::Tmp(t) = v {
-                last[*t as usize] = usize::MAX;
-            }
+            set_last(*v, usize::MAX);
         }
-        let mut slot_of = vec![u32::MAX; self.tmps as usize];
+        let mut slot_of = vec![FREE; n];
         let mut free: Vec<u32> = vec![];
         let mut used = 0u32;
-        let to_slot = |v: Val, slot_of: &[u32]| -> Result<u16, String> {
-            let s = match v {
-                Val::Const(i) => bases.consts + i,
-                Val::Eval(i) => bases.evals + i,
-                Val::Chal(i) => bases.chals + i,
-                Val::Tmp(t) => {
-                    let s = slot_of[t as usize];
-                    if s == u32::MAX {
-                        return Err(format!("temporary {t} used before it is defined"));
-                    }
-                    bases.tmps + s
-                }
-            };
-            u16::try_from(32 * s).map_err(|_| format!("slot {s} beyond the 64 KiB of 16-bit addresses"))
+        let addr = |s: u32| u16::try_from(32 * s).map_err(|_| format!("slot {s} beyond the 64 KiB of 16-bit addresses"));
+        let to_addr = |v: Val, slot_of: &[u32]| -> Result<u16, String> {
+            match v {
+                Val::Const(i) => addr(bases.consts + i),
+                Val::Eval(i) => addr(bases.evals + i),
+                Val::Chal(i) => addr(bases.chals + i),
+                Val::Tmp(t) => match slot_of.get(t as usize) {
+                    Some(&s) if s < DEAD => addr(bases.tmps + s),
+                    _ => Err(format!("temporary {t} read where it is not live")),
+                },
+            }
         };
-        let mut ops = Vec::with_capacity(n);
+        let mut ops = Vec::with_capacity(self.ops.len());
         for (i, op) in self.ops.iter().enumerate() {
-            let a = to_slot(op.a, &slot_of)?;
-            let b = to_slot(op.b, &slot_of)?;
-            let c = to_slot(op.c, &slot_of)?;
+            let (a, b, c) = (to_addr(op.a, &slot_of)?, to_addr(op.b, &slot_of)?, to_addr(op.c, &slot_of)?);
+            // Operands read for the last time give their slots back (the destination may reuse
+            // one: the interpreter reads operands before it writes).
             for v in [op.a, op.b, op.c] {
                 if let Val::Tmp(t) = v {
-                    if last[t as usize] == i && slot_of[t as usize] < u32::MAX - 1 {
-                        free.push(slot_of[t as usize]);
-                        slot_of[t as usize] = u32::MAX - 1; // dead
+                    let t = t as usize;
+                    if let (Some(&l), Some(s)) = (last.get(t), slot_of.get_mut(t)) {
+                        if l == i && *s < DEAD {
+                            free.push(*s);
+                            *s = DEAD;
+                        }
                     }
                 }
             }
             let Val::Tmp(dt) = op.d else { return Err("destination is not a temporary".into()) };
+            let dt = dt as usize;
             let s = free.pop().unwrap_or_else(|| {
                 used += 1;
                 used - 1
             });
-            slot_of[dt as usize] = s;
-            if last[dt as usize] == 0 && !keep.contains(&op.d) {
-                // Never read: free at once (still written).
+            let never_read = last.get(dt) == Some(&0) && !keep.contains(&op.d);
+            let slot = slot_of.get_mut(dt).ok_or("destination out of range")?;
+            *slot = if never_read { DEAD } else { s };
+            if never_read {
                 free.push(s);
-                slot_of[dt as usize] = u32::MAX - 1;
             }
-            ops.push((op.code, to_slot_d(bases, s)?, a, b, c));
+            ops.push((op.code, addr(bases.tmps + s)?, a, b, c));
         }
-        let kept = keep.iter().map(|v| to_slot(*v, &slot_of)).collect::<Result<Vec<_>, _>>()?;
+        let kept = keep.iter().map(|v| to_addr(*v, &slot_of)).collect::<Result<Vec<_>, _>>()?;
         Ok((Placed { ops, tmp_slots: used }, kept))
     }
 }
 
-fn to_slot_d(bases: Bases, s: u32) -> Result<u16, String> {
-    let s = bases.tmps + s;
-    u16::try_from(32 * s).map_err(|_| format!("slot {s} beyond the 64 KiB of 16-bit addresses"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run `b`'s ops on `evals` (no challenges), the way `native.rs` does.
+    fn eval(b: &Builder, evals: &[Fr]) -> Vec<Fr> {
+        let mut t = vec![Fr::ZERO; b.num_tmps() as usize];
+        let get = |v: Val, t: &[Fr]| match v {
+            Val::Const(i) => b.consts[i as usize],
+            Val::Eval(i) => evals[i as usize],
+            Val::Tmp(i) => t[i as usize],
+            Val::Chal(_) => unreachable!(),
+        };
+        for op in &b.ops {
+            let (x, y, z) = (get(op.a, &t), get(op.b, &t), get(op.c, &t));
+            let r = match op.code {
+                OP_MAD => x * y + z,
+                OP_INV => x.invert().unwrap(),
+                _ => unreachable!(),
+            };
+            let Val::Tmp(d) = op.d else { unreachable!() };
+            t[d as usize] = r;
+        }
+        t
+    }
+
+    #[test]
+    fn batch_inversion_and_arithmetic_agree_with_the_field() {
+        let mut b = Builder::default();
+        let xs = [Val::Eval(0), Val::Eval(1), Val::Eval(2)];
+        let inv = b.batch_inv(&xs);
+        let d = b.sub(Val::Eval(0), Val::Eval(1));
+        let m = b.mad(Val::Eval(1), Val::Eval(2), Val::Eval(0));
+        let evals = [Fr::from(2), Fr::from(3), Fr::from(5)];
+        let t = eval(&b, &evals);
+        let value = |v: Val| match v {
+            Val::Tmp(i) => t[i as usize],
+            _ => unreachable!(),
+        };
+        for (v, x) in inv.iter().zip(evals) {
+            assert_eq!(value(*v) * x, Fr::ONE);
+        }
+        assert_eq!(value(d), -Fr::ONE);
+        assert_eq!(value(m), Fr::from(17));
+        // Constants fold: no instruction for 2 * 3 + 0 or x * 1.
+        let n = b.ops.len();
+        let (two, three) = (b.konst(Fr::from(2)), b.konst(Fr::from(3)));
+        assert_eq!(b.mul(two, three), b.konst(Fr::from(6)));
+        let one = b.konst(Fr::ONE);
+        assert_eq!(b.mul(Val::Eval(0), one), Val::Eval(0));
+        assert_eq!(b.ops.len(), n);
+    }
+
+    #[test]
+    fn dead_temporaries_give_their_slots_back() {
+        // A chain of 50 products keeps at most two temporaries alive at once.
+        let mut b = Builder::default();
+        let mut acc = Val::Eval(0);
+        for i in 1..50 {
+            acc = b.mul(acc, Val::Eval(i));
+        }
+        let bases = Bases { consts: 10, evals: 20, chals: 100, tmps: 200 };
+        let (placed, kept) = b.finish(bases, &[acc]).unwrap();
+        assert_eq!(placed.ops.len(), 49);
+        assert!(placed.tmp_slots <= 2, "{}", placed.tmp_slots);
+        assert_eq!(kept.len(), 1);
+        assert!(kept[0] >= 32 * 200);
+        // Operands are byte addresses of their regions.
+        assert_eq!(placed.ops[0].2, 32 * 20);
+        // A temporary read before it is defined is an error, not a wrong program.
+        let mut bad = Builder::default();
+        bad.mul(Val::Eval(0), Val::Eval(1));
+        bad.ops[0].a = Val::Tmp(5);
+        assert!(bad.finish(bases, &[]).is_err());
+    }
 }
