@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::*;
-use zkinfer::evm::{create_evm_verifier, verify_evm, VerifierMeta, BIN_FILE, CALLDATA_FILE, META_FILE, SOL_FILE};
+use zkinfer::evm::{
+    create_evm_verifier, create_evm_verifier_with, verify_evm, verify_evm_with, VerifierKind, VerifierMeta, BIN_FILE, CALLDATA_FILE, KEY_BIN_FILE,
+    META_FILE, SOL_FILE,
+};
 use zkinfer::models::data::Dataset;
 use zkinfer::pipeline::{self, Settings};
 use zkinfer::prover::{Backend, ParamsCache};
@@ -142,7 +145,33 @@ fn check_model(c: &Case, name: &str) {
 
 #[test]
 fn mlp_verifier_contract_accepts_the_honest_proof_and_rejects_tampering() {
-    check_model(mlp(), "evm_mlp");
+    let m = mlp();
+    assert_eq!(m.meta.kind, VerifierKind::Keyed, "auto makes the keyed verifier");
+    check_model(m, "evm_mlp");
+}
+
+/// snark-verifier's contract stays available (`--verifier snark`): honest accepted, a flipped
+/// byte rejected.
+#[test]
+fn snark_verifier_contract_stays_available() {
+    let m = mlp();
+    let d = scratch("evm_mlp_snark");
+    for f in ["vk.bin", "proof.json"] {
+        std::fs::copy(m.dir.join(f), d.join(f)).unwrap();
+    }
+    let meta = create_evm_verifier_with(&d, None, VerifierKind::Snark, &cache(), &mut Timings::default()).unwrap();
+    assert_eq!(meta.kind, VerifierKind::Snark);
+    assert!(meta.key_contract.is_none() && !d.join(KEY_BIN_FILE).exists());
+    let run = verify_evm(&d.join("proof.json"), None, None, &ALLOW, &cache()).unwrap();
+    assert!(run.outcome.accepted && run.kind == VerifierKind::Snark, "{:?}", run.outcome);
+    eprintln!("snark verifier: gas {:?}, runtime {} B, creation {} B", run.outcome.gas_used, meta.runtime_bytes, meta.deployment_bytes);
+    let mut b = m.proof.proof_bytes().unwrap();
+    b[100] ^= 1;
+    let bad = ProofFile { proof: hex::encode(&b), ..m.proof.clone() };
+    let p = d.join("bad.json");
+    std::fs::write(&p, bad.to_json()).unwrap();
+    let o = verify_evm_with(&p, None, Some(&d.join(BIN_FILE)), VerifierKind::Snark, &ALLOW, &cache()).unwrap().outcome;
+    assert!(!o.accepted);
 }
 
 #[test]
@@ -194,11 +223,15 @@ fn verifier_of_another_key_is_refused_before_running() {
     // The CNN's contract with the MLP's proof and key.
     let e = verify_evm(&m.dir.join("proof.json"), None, Some(&c.dir.join(BIN_FILE)), &ALLOW, &cache()).unwrap_err();
     assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::ContractMismatch { .. })), "{e}");
-    // Without its Verifier.json, and beside the proof: still refused.
+    // Without its Verifier.json, and beside the proof: still refused. (The keyed verifiers of
+    // the MLP and the CNN are the same code, so the foreign part is the CNN's key contract.)
     let d = scratch("evm_foreign");
     std::fs::copy(m.dir.join("proof.json"), d.join("proof.json")).unwrap();
     std::fs::copy(m.dir.join("vk.bin"), d.join("vk.bin")).unwrap();
     std::fs::copy(c.dir.join(BIN_FILE), d.join(BIN_FILE)).unwrap();
+    if c.dir.join(KEY_BIN_FILE).is_file() {
+        std::fs::copy(c.dir.join(KEY_BIN_FILE), d.join(KEY_BIN_FILE)).unwrap();
+    }
     let e = verify_evm(&d.join("proof.json"), None, None, &ALLOW, &cache()).unwrap_err();
     assert!(e.to_string().contains("is not the verifier contract of the key in hand"), "{e}");
     // A contract that accepts everything (returns without reverting) is refused the same way.
@@ -454,4 +487,248 @@ fn thin_verifier_default_build_has_no_snark_verifier_or_revm() {
     }
     let with_evm = tree(&["--features", "evm"]);
     assert!(with_evm.lines().any(|l| l.starts_with("snark-verifier v0.2.7")), "{with_evm}");
+}
+
+/// The keyed verifier (zkinfer's looped contract + a key contract) of a case, made by
+/// `create_evm_verifier_with` into its own directory beside copies of the case's files.
+fn keyed_case(c: &Case, name: &str) -> (PathBuf, VerifierMeta) {
+    let d = scratch(name);
+    for f in ["vk.bin", "proof.json"] {
+        std::fs::copy(c.dir.join(f), d.join(f)).unwrap();
+    }
+    let meta = create_evm_verifier_with(&d, None, VerifierKind::Keyed, &cache(), &mut Timings::default()).expect("keyed verifier");
+    (d, meta)
+}
+
+fn run_keyed(dir: &Path, proof: &ProofFile, name: &str) -> zkinfer::verifier::evm::EvmOutcome {
+    let d = scratch(name);
+    let path = d.join("proof.json");
+    std::fs::write(&path, proof.to_json()).unwrap();
+    let bin = dir.join(BIN_FILE);
+    verify_evm_with(&path, Some(&dir.join("vk.bin")), Some(&bin), VerifierKind::Keyed, &ALLOW, &cache()).expect("keyed EVM run").outcome
+}
+
+fn check_keyed(c: &Case, name: &str) -> VerifierMeta {
+    let (dir, meta) = keyed_case(c, name);
+    assert_eq!(meta.kind, VerifierKind::Keyed);
+    let key = meta.key_contract.expect("key contract sizes");
+    assert!(meta.runtime_bytes <= 13_000, "{meta:?}");
+    assert!(key.runtime_bytes <= EIP170_LIMIT && key.deployment_bytes > key.runtime_bytes, "{meta:?}");
+    assert!(dir.join(KEY_BIN_FILE).is_file());
+    let id = identity(&c.vk);
+    let opts = VerifyOptions { expected_identity: Some(&id), ..ALLOW };
+    let run = verify_evm_with(&dir.join("proof.json"), None, None, VerifierKind::Keyed, &opts, &cache()).unwrap();
+    assert!(run.outcome.accepted, "honest proof rejected by the keyed verifier: {}", run.outcome.reason);
+    assert_eq!(run.kind, VerifierKind::Keyed);
+    eprintln!(
+        "{name}: keyed gas {:?}, verifier runtime {} B (creation {} B), key runtime {} B (creation {} B), calldata {} B",
+        run.outcome.gas_used, meta.runtime_bytes, meta.deployment_bytes, key.runtime_bytes, key.deployment_bytes, run.calldata_bytes
+    );
+    // A flipped byte anywhere, a changed output, a changed input: rejected on chain.
+    let bytes = c.proof.proof_bytes().unwrap();
+    for pos in [0, 100, bytes.len() / 2, bytes.len() - 1] {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x01;
+        let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
+        assert!(!run_keyed(&dir, &bad, &format!("{name}_flip")).accepted, "byte {pos} flipped but accepted");
+    }
+    let mut bad = c.proof.clone();
+    bad.output.values[0] += 1;
+    assert!(!run_keyed(&dir, &bad, &format!("{name}_output")).accepted);
+    let mut bad = c.proof.clone();
+    bad.input.values[1] -= 1;
+    assert!(!run_keyed(&dir, &bad, &format!("{name}_input")).accepted);
+    meta
+}
+
+#[test]
+fn mlp_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
+    check_keyed(mlp(), "keyed_mlp");
+    // Where the gas goes (printed for BENCHMARKS.md): the debugging variant of the contract
+    // returns the gas of each phase and the phases' flags instead of reverting.
+    use zkinfer::verifier::evm::keyed;
+    let c = mlp();
+    let VerifierParams::Kzg(params) = &c.params else { panic!("kzg") };
+    let st = zkinfer::verifier::statement(&c.vk, &c.proof, &ALLOW).unwrap();
+    let (plan, key) = keyed::build(params, &st.key, st.instances.len(), [0; 32]).unwrap();
+    let calldata = evm::encode_calldata(&st.instances, &c.proof.proof_bytes().unwrap());
+    for unrolled in [true, false] {
+        let source = keyed::source::debug_variant(&keyed::verifier_source(&key, unrolled));
+        let dbg = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &source, false).unwrap();
+        let o = keyed::deploy_and_call(&key.data, &dbg.deployment, &calldata).unwrap();
+        let m = &o.output;
+        let word = |i: usize| u64::from_be_bytes(m[m.len() - 256 + 32 * i + 24..m.len() - 256 + 32 * i + 32].try_into().unwrap());
+        assert_eq!((word(4), word(5), word(6), word(7)), (1, 1, 1, 1), "every phase succeeds");
+        eprintln!(
+            "keyed_mlp gas by phase (unrolled {unrolled}): transcript {}, program {} ({} instructions), msm {} ({} terms), pairing {}; key {} B, memory {} B",
+            word(0), word(1), key.program_len, word(2), key.msm_terms, word(3), key.data.len(), key.memory_end
+        );
+    }
+    assert!(plan.program.consts.len() < 256);
+}
+
+#[test]
+fn cnn_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
+    check_keyed(cnn(), "keyed_cnn");
+}
+
+/// The keyed plan run natively agrees with the contract: the honest proof passes, a changed
+/// evaluation or public input fails; and a verifier bound to another model's key contract, or
+/// called with another model's proof, rejects.
+#[test]
+fn keyed_verifier_is_bound_to_its_key() {
+    use zkinfer::verifier::evm::keyed;
+    let (m, c) = (mlp(), cnn());
+    let keyed_of = |case: &Case| {
+        let VerifierParams::Kzg(params) = &case.params else { panic!("kzg") };
+        let st = zkinfer::verifier::statement(&case.vk, &case.proof, &ALLOW).unwrap();
+        let id = zkinfer::verifier::key_digest(&case.vk).unwrap();
+        let (plan, key) = keyed::build(params, &st.key, st.instances.len(), id).unwrap();
+        let proof = case.proof.proof_bytes().unwrap();
+        (params.clone(), plan, key, st.instances, proof)
+    };
+    let (mp, mplan, mkey, minst, mproof) = keyed_of(m);
+    let (_, _, ckey, cinst, cproof) = keyed_of(c);
+    assert!(keyed::native_check(&mp, &mplan, &minst, &mproof).unwrap());
+    let mut bad = mproof.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(!keyed::native_check(&mp, &mplan, &minst, &bad).unwrap_or(false));
+    let mut inst = minst.clone();
+    inst[3] += halo2_proofs::halo2curves::bn256::Fr::from(1u64);
+    assert!(!keyed::native_check(&mp, &mplan, &inst, &mproof).unwrap());
+
+    // One verifier serves both models (the same constraint system); the keys differ.
+    assert_eq!(keyed::verifier_source(&mkey, true), keyed::verifier_source(&ckey, true));
+    assert_ne!(mkey.data, ckey.data);
+    let source = keyed::source::solidity();
+    let verifier = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &source, true).unwrap();
+    let m_call = evm::encode_calldata(&minst, &mproof);
+    let c_call = evm::encode_calldata(&cinst, &cproof);
+    let ok = keyed::deploy_and_call(&mkey.data, &verifier.deployment, &m_call).unwrap();
+    assert!(ok.accepted, "{ok:?}");
+    assert_eq!(ok.output, zkinfer::verifier::key_digest(&m.vk).unwrap().to_vec(), "returns the model identity");
+    // A public input x + r (the same field element, not canonical) is rejected.
+    let mut alias = m_call.clone();
+    let r_be = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
+    let word = &mut alias[32..64];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let v = word[i] as u16 + r_be[i] as u16 + carry;
+        word[i] = v as u8;
+        carry = v >> 8;
+    }
+    assert_eq!(carry, 0);
+    assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &alias).unwrap().accepted, "x + r accepted");
+    // Calldata one word short or one word long: rejected.
+    assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &m_call[..m_call.len() - 32]).unwrap().accepted);
+    let mut long = m_call.clone();
+    long.extend_from_slice(&[0u8; 32]);
+    assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &long).unwrap().accepted);
+    // The MLP's proof with the CNN's key contract, and the CNN's proof with the MLP's.
+    assert!(!keyed::deploy_and_call(&ckey.data, &verifier.deployment, &m_call).unwrap().accepted);
+    assert!(!keyed::deploy_and_call(&mkey.data, &verifier.deployment, &c_call).unwrap().accepted);
+    // The MLP's key with its identity word changed still verifies only what it says: the
+    // returned identity is the changed one, which `verify-evm` refuses (files differ).
+    let (dir, _) = keyed_case(m, "keyed_foreign_key");
+    let (cdir, _) = keyed_case(c, "keyed_foreign_key_cnn");
+    std::fs::copy(cdir.join(KEY_BIN_FILE), dir.join(KEY_BIN_FILE)).unwrap();
+    let e = verify_evm_with(&dir.join("proof.json"), None, None, VerifierKind::Keyed, &ALLOW, &cache()).unwrap_err();
+    assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::ContractMismatch { .. })), "{e}");
+}
+
+/// A KZG case with the given visibility (hashed weights, input or output).
+fn kzg_case_with(model: &str, name: &str, v: zkinfer::circuits::visibility::Visibility) -> Case {
+    let settings = kzg_settings().with_visibility(v);
+    let cache = ParamsCache::new(cache_dir());
+    let prepared = pipeline::prepare(&zoo(model), &zoo("calibration.json"), &settings.quant).expect("prepare");
+    let dir = scratch(name);
+    let mut t = Timings::default();
+    let setup = pipeline::setup(&prepared, &settings, &dir, &cache, false, &mut t, &|_| {}).expect("setup");
+    let input = Dataset::load(&zoo("input.json")).expect("input").samples.remove(0);
+    let proof = pipeline::prove(&prepared, &settings, &setup, &input, &dir, &mut t, &|_| {}).expect("prove");
+    eprintln!("{name}: k = {}, timings {:?}", setup.spec.k, t.0);
+    // snark-verifier's contract of these keys is over EIP-170; auto makes the keyed one.
+    let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("create the EVM verifier");
+    Case { dir, proof, vk: setup.vk, params: setup.params.to_verifier(), meta }
+}
+
+fn hashed_weights() -> zkinfer::circuits::visibility::Visibility {
+    use zkinfer::circuits::visibility::{Visibility, WeightVisibility};
+    Visibility { weights: WeightVisibility::Hashed, ..Visibility::default() }
+}
+
+/// Hashed models on chain: the keyed verifier (snark-verifier's is over EIP-170), deployable, accepting the honest proof; a flipped proof byte and a changed
+/// public value (the weights commitment) are rejected.
+fn check_hashed(c: &Case, name: &str) {
+    assert_eq!(c.meta.kind, VerifierKind::Keyed, "{:?}", c.meta);
+    let key = c.meta.key_contract.expect("key contract");
+    assert!(c.meta.runtime_bytes <= EIP170_LIMIT && key.runtime_bytes <= EIP170_LIMIT, "{:?}", c.meta);
+    let run = verify_evm(&c.dir.join("proof.json"), None, None, &ALLOW, &cache()).expect("EVM run");
+    assert!(run.outcome.accepted, "{name}: honest proof rejected: {}", run.outcome.reason);
+    eprintln!(
+        "{name}: keyed gas {:?}, verifier runtime {} B, key runtime {} B, calldata {} B, shape {:?}",
+        run.outcome.gas_used, c.meta.runtime_bytes, key.runtime_bytes, run.calldata_bytes, c.meta.shape
+    );
+    let bytes = c.proof.proof_bytes().unwrap();
+    let mut b = bytes.clone();
+    b[bytes.len() / 3] ^= 0x01;
+    let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
+    assert!(!run_keyed(&c.dir, &bad, &format!("{name}_flip")).accepted);
+    let mut bad = c.proof.clone();
+    bad.input.values[0] += 1;
+    assert!(!run_keyed(&c.dir, &bad, &format!("{name}_input")).accepted);
+}
+
+#[test]
+fn mlp_hashed_weights_verify_on_chain() {
+    let c = kzg_case_with("mlp.onnx", "evm_mlp_hashed", hashed_weights());
+    check_hashed(&c, "mlp_hashed");
+}
+
+#[test]
+fn cnn_hashed_weights_verify_on_chain() {
+    let c = kzg_case_with("cnn.onnx", "evm_cnn_hashed", hashed_weights());
+    check_hashed(&c, "cnn_hashed");
+}
+
+#[test]
+fn mlp_everything_hashed_verifies_on_chain() {
+    use zkinfer::circuits::visibility::{TensorVisibility, Visibility, WeightVisibility};
+    let v = Visibility { input: TensorVisibility::Hashed, output: TensorVisibility::Hashed, weights: WeightVisibility::Hashed };
+    let c = kzg_case_with("mlp.onnx", "evm_mlp_all_hashed", v);
+    assert_eq!(c.meta.kind, VerifierKind::Keyed, "{:?}", c.meta);
+    assert_eq!(c.meta.shape.public_inputs, 3, "commitments of weights, input and output");
+    let run = verify_evm(&c.dir.join("proof.json"), None, None, &ALLOW, &cache()).expect("EVM run");
+    assert!(run.outcome.accepted, "honest proof rejected: {}", run.outcome.reason);
+    eprintln!("mlp_all_hashed: keyed gas {:?}, key runtime {:?}, calldata {} B", run.outcome.gas_used, c.meta.key_contract, run.calldata_bytes);
+    let bytes = c.proof.proof_bytes().unwrap();
+    let mut b = bytes.clone();
+    b[bytes.len() / 2] ^= 0x01;
+    let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
+    assert!(!run_keyed(&c.dir, &bad, "mlp_all_hashed_flip").accepted);
+}
+
+/// A two-phase circuit (a batch of two: the Freivalds chip's challenge and second-phase
+/// columns) through the keyed verifier: honest accepted, a flipped byte rejected.
+#[test]
+fn keyed_verifier_checks_a_two_phase_batch_proof() {
+    let mut settings = kzg_settings();
+    settings.circuit.batch = 2;
+    let cache = ParamsCache::new(cache_dir());
+    let p = pipeline::prepare(&zoo("mlp.onnx"), &zoo("calibration.json"), &settings.quant).expect("prepare");
+    let dir = scratch("evm_keyed_batch");
+    let mut t = Timings::default();
+    let setup = pipeline::setup(&p, &settings, &dir, &cache, false, &mut t, &|_| {}).expect("setup");
+    let samples: Vec<Vec<f32>> = Dataset::load(&zoo("calibration.json")).unwrap().samples[5..7].to_vec();
+    let proof = pipeline::prove_batch(&p, &settings, &setup, &samples, &dir, &mut t, &|_| {}).expect("prove");
+    let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("keyed verifier");
+    assert_eq!(meta.kind, VerifierKind::Keyed);
+    let run = verify_evm(&dir.join("proof.json"), None, None, &ALLOW, &cache).unwrap();
+    assert!(run.outcome.accepted, "{:?}", run.outcome);
+    eprintln!("keyed batch of 2: gas {:?}, verifier runtime {} B, key {:?}", run.outcome.gas_used, meta.runtime_bytes, meta.key_contract);
+    let mut b = proof.proof_bytes().unwrap();
+    b[64 * 3 + 5] ^= 1;
+    let bad = ProofFile { proof: hex::encode(&b), ..proof.clone() };
+    assert!(!run_keyed(&dir, &bad, "evm_keyed_batch_flip").accepted);
 }

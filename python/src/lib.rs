@@ -185,7 +185,7 @@ fn create_evm_verifier<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let dir = path(dir, "dir")?;
     let (vk, srs, compiled) = (opt_path(vk, "vk")?, opt_path(srs, "srs")?, opt_path(compiled, "compiled")?);
-    run(py, move || verbs::create_evm_verifier(&dir, vk.as_deref(), srs.as_deref(), compiled.as_deref(), &|_| {}))
+    run(py, move || verbs::create_evm_verifier(&dir, vk.as_deref(), srs.as_deref(), compiled.as_deref(), zkinfer::evm::VerifierKind::Auto, &|_| {}))
 }
 
 /// Run the verifier contract on a KZG proof in an in-process EVM; raises `VerificationError`
@@ -207,7 +207,7 @@ fn verify_evm<'py>(
     let expected = expected_identity(model_hash, identity)?;
     let r = py.detach(|| {
         catch_unwind(AssertUnwindSafe(|| {
-            verbs::verify_evm(&proof, vk.as_deref(), verifier.as_deref(), expected.as_deref(), allow_insecure_srs, &ParamsCache::default())
+            verbs::verify_evm(&proof, vk.as_deref(), verifier.as_deref(), expected.as_deref(), allow_insecure_srs, zkinfer::evm::VerifierKind::Auto, &ParamsCache::default())
         }))
     });
     let r = match r {

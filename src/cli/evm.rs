@@ -2,6 +2,7 @@
 use std::path::Path;
 
 use zkinfer::prover::ParamsCache;
+use zkinfer::evm::VerifierKind;
 use zkinfer::verbs;
 use zkinfer::verifier::evm::EIP170_LIMIT;
 
@@ -16,9 +17,9 @@ pub fn warn_insecure_srs() {
     );
 }
 
-pub fn create(dir: &Path, vk: Option<&Path>, srs: Option<&Path>, compiled: Option<&Path>, json: bool) -> anyhow::Result<()> {
+pub fn create(dir: &Path, vk: Option<&Path>, srs: Option<&Path>, compiled: Option<&Path>, kind: VerifierKind, json: bool) -> anyhow::Result<()> {
     let bar = Progress::new(json);
-    let r = verbs::create_evm_verifier(dir, vk, srs, compiled, &|msg| bar.step(msg));
+    let r = verbs::create_evm_verifier(dir, vk, srs, compiled, kind, &|msg| bar.step(msg));
     bar.finish();
     let r = r?;
     if r.insecure_srs {
@@ -38,6 +39,10 @@ pub fn create(dir: &Path, vk: Option<&Path>, srs: Option<&Path>, compiled: Optio
         "key         k = {}, {} public inputs, {} fixed + {} permutation commitments",
         r.key.k, r.key.public_inputs, r.key.fixed_commitments, r.key.permutation_commitments
     );
+    if let (Some(k), Some(path)) = (&r.key_contract, &r.key_bytecode) {
+        println!("key contract {} ({} bytes to deploy, runtime {} bytes): deploy it first, then the verifier with its address as constructor argument", path.display(), k.deployment_bytes, k.runtime_bytes);
+    }
+    println!("kind        {:?}", r.kind);
     println!("compiler    solc {}", r.solc);
     println!("identity    {} (the key digest of the key this contract verifies)", r.identity);
     Ok(())
@@ -49,9 +54,10 @@ pub fn verify(
     verifier: Option<&Path>,
     hash: Option<&str>,
     allow_insecure_srs: bool,
+    kind: VerifierKind,
     json: bool,
 ) -> anyhow::Result<()> {
-    let r = verbs::verify_evm(proof, vk, verifier, hash, allow_insecure_srs, &ParamsCache::default())?;
+    let r = verbs::verify_evm(proof, vk, verifier, hash, allow_insecure_srs, kind, &ParamsCache::default())?;
     if json {
         print_json(&r)?;
     } else if r.accepted {

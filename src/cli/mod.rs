@@ -131,6 +131,10 @@ pub enum Command {
         /// A compiled model (KZG backend): when DIR has no keys for it, run setup into DIR first.
         #[arg(long)]
         compiled: Option<PathBuf>,
+        /// auto (keyed where it applies, else snark), keyed (zkinfer's verifier + a key
+        /// contract, VerifierKey.bin), or snark (snark-verifier's straight-line contract).
+        #[arg(long, default_value = "auto")]
+        verifier: zkinfer::evm::VerifierKind,
     },
     /// Run the compiled verifier contract on a KZG proof in an in-process EVM (revm); writes
     /// the calldata beside the proof (calldata.bin); exit code 0 only when the contract accepts.
@@ -150,6 +154,10 @@ pub enum Command {
         /// Accept keys made with the insecure fixed-seed KZG SRS (tests and demos only).
         #[arg(long)]
         allow_insecure_srs: bool,
+        /// The kind create-evm-verifier made: snark, keyed, or auto (the kind Verifier.json
+        /// beside the contract names, else as create-evm-verifier's auto).
+        #[arg(long = "kind", default_value = "auto")]
+        kind: zkinfer::evm::VerifierKind,
     },
     /// Write what the browser verifier (web/) needs beside a proof: params.bin, the verifier
     /// parameters in compact form (proof.json and vk.bin are already there).
@@ -282,11 +290,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Commit { model, out } => commit::commit(&model, &out, cli.json),
         Command::RevealCheck { model, hash } => commit::reveal_check(&model, &hash, cli.json),
         Command::Bench(a) => bench::bench(&a, cli.json),
-        Command::CreateEvmVerifier { dir, vk, srs, compiled } => {
-            evm::create(&dir, vk.as_deref(), srs.as_deref(), compiled.as_deref(), cli.json)
+        Command::CreateEvmVerifier { dir, vk, srs, compiled, verifier } => {
+            evm::create(&dir, vk.as_deref(), srs.as_deref(), compiled.as_deref(), verifier, cli.json)
         }
-        Command::VerifyEvm { proof, vk, verifier, model_hash, allow_insecure_srs } => {
-            evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), allow_insecure_srs, cli.json)
+        Command::VerifyEvm { proof, vk, verifier, model_hash, allow_insecure_srs, kind } => {
+            evm::verify(&proof, vk.as_deref(), verifier.as_deref(), model_hash.as_deref(), allow_insecure_srs, kind, cli.json)
         }
         Command::ExportWeb { proof, vk } => web::export(&proof, vk.as_deref(), cli.json),
     }

@@ -8,7 +8,7 @@ use zkinfer_verifier::evm::{KeyShape, EIP170_LIMIT};
 use zkinfer_verifier::{SrsInfo, VerifyOptions};
 
 use super::timings_map;
-use crate::evm::{BIN_FILE, SOL_FILE};
+use crate::evm::{ContractSize, VerifierKind, BIN_FILE, KEY_BIN_FILE, SOL_FILE};
 use crate::pipeline::Result;
 use crate::report::Timings;
 
@@ -24,6 +24,11 @@ pub struct EvmVerifierReport {
     pub source_chars: usize,
     pub deployment_bytes: usize,
     pub runtime_bytes: usize,
+    /// `snark` or `keyed`.
+    pub kind: VerifierKind,
+    /// The keyed verifier's key contract (`VerifierKey.bin`): its sizes.
+    pub key_contract: Option<ContractSize>,
+    pub key_bytecode: Option<PathBuf>,
     pub eip170_limit: usize,
     pub key: KeyShape,
     #[serde(serialize_with = "timings_map")]
@@ -41,6 +46,7 @@ pub fn create_evm_verifier(
     vk: Option<&Path>,
     srs: Option<&Path>,
     compiled: Option<&Path>,
+    kind: VerifierKind,
     progress: &dyn Fn(&str),
 ) -> Result<EvmVerifierReport> {
     if let Some(c) = compiled {
@@ -51,7 +57,7 @@ pub fn create_evm_verifier(
         cache = cache.with_srs(SrsFile { path: path.to_path_buf(), sha256: None });
     }
     let mut t = Timings::default();
-    let meta = crate::evm::create_evm_verifier(dir, vk, &cache, &mut t)?;
+    let meta = crate::evm::create_evm_verifier_with(dir, vk, kind, &cache, &mut t)?;
     Ok(EvmVerifierReport {
         solidity: dir.join(SOL_FILE),
         bytecode: dir.join(BIN_FILE),
@@ -63,6 +69,9 @@ pub fn create_evm_verifier(
         source_chars: meta.source_chars,
         deployment_bytes: meta.deployment_bytes,
         runtime_bytes: meta.runtime_bytes,
+        kind: meta.kind,
+        key_bytecode: meta.key_contract.map(|_| dir.join(KEY_BIN_FILE)),
+        key_contract: meta.key_contract,
         eip170_limit: EIP170_LIMIT,
         key: meta.shape,
         timings_s: t,
@@ -81,6 +90,9 @@ pub struct VerifyEvmReport {
     pub calldata_bytes: usize,
     pub proof_bytes: usize,
     pub deployment_bytes: usize,
+    pub runtime_bytes: usize,
+    pub kind: VerifierKind,
+    pub key_contract: Option<ContractSize>,
     /// Why the contract did not accept (`None` when it did).
     pub reason: Option<String>,
 }
@@ -94,10 +106,11 @@ pub fn verify_evm(
     verifier: Option<&Path>,
     expected_identity: Option<&str>,
     allow_insecure_srs: bool,
+    kind: VerifierKind,
     cache: &ParamsCache,
 ) -> Result<VerifyEvmReport> {
     let opts = VerifyOptions { expected_identity, allow_insecure_srs };
-    let run = crate::evm::verify_evm(proof, vk, verifier, &opts, cache)?;
+    let run = crate::evm::verify_evm_with(proof, vk, verifier, kind, &opts, cache)?;
     let o = run.outcome;
     Ok(VerifyEvmReport {
         accepted: o.accepted,
@@ -109,6 +122,9 @@ pub fn verify_evm(
         calldata_bytes: run.calldata_bytes,
         proof_bytes: run.proof_bytes,
         deployment_bytes: run.deployment_bytes,
+        runtime_bytes: run.runtime_bytes,
+        kind: run.kind,
+        key_contract: run.key_contract,
         reason: if o.accepted { None } else { Some(o.reason) },
     })
 }

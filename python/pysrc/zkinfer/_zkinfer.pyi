@@ -174,6 +174,9 @@ class EvmVerifierReport(TypedDict):
     source_chars: int
     deployment_bytes: int
     runtime_bytes: int
+    kind: str  # "snark" or "keyed"
+    key_contract: Optional[Dict[str, int]]  # keyed: deployment_bytes, runtime_bytes
+    key_bytecode: Optional[str]  # keyed: VerifierKey.bin
     eip170_limit: int
     key: Dict[str, int]
     timings_s: Dict[str, float]
@@ -188,6 +191,9 @@ class VerifyEvmReport(TypedDict):
     calldata_bytes: int
     proof_bytes: int
     deployment_bytes: int
+    runtime_bytes: int
+    kind: str
+    key_contract: Optional[Dict[str, int]]
     reason: Optional[str]
 
 def inspect(model: Optional[PathLike] = None, **options: Unpack[ModelOptions]) -> InspectReport:

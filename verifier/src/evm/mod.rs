@@ -152,6 +152,8 @@ pub fn generate_solidity(
     instance_loop::patch(&source, public_inputs, omega, free).map_err(|e| EvmError::Generate(format!("looping the public inputs: {e}")))
 }
 
+pub mod keyed;
+
 mod instance_loop {
     //! The text patch behind [`super::InstanceCode::Looped`].
     use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
@@ -364,9 +366,15 @@ pub fn solc_version(solc: &Path) -> Result<String, EvmError> {
 /// repository's `tools/solc` (solc-js 0.8.19, optimizer off, legacy code generation) or a native
 /// solc 0.8.19. Checks the runtime code against EIP-170.
 pub fn compile_solidity(solc: &Path, source: &str) -> Result<Compiled, EvmError> {
+    compile_solidity_with(solc, source, false)
+}
+
+/// [`compile_solidity`], with solc's (legacy) optimizer when `optimize` (`--optimize`): only
+/// for the keyed verifier, whose code compiles with it.
+pub fn compile_solidity_with(solc: &Path, source: &str, optimize: bool) -> Result<Compiled, EvmError> {
     let missing = |reason: String| EvmError::SolcMissing { solc: solc.display().to_string(), reason };
     let mut child = Command::new(solc)
-        .args(["--bin", "--bin-runtime", "-"])
+        .args(if optimize { &["--bin", "--bin-runtime", "--optimize", "-"][..] } else { &["--bin", "--bin-runtime", "-"][..] })
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
