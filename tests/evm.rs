@@ -73,6 +73,12 @@ fn cnn() -> &'static Case {
     C.get_or_init(|| kzg_case("cnn.onnx", "evm_cnn"))
 }
 
+/// The zoo's sigmoid/tanh MLP: at width 4 the same constraint system and k (12) as the CNN.
+fn smooth() -> &'static Case {
+    static C: OnceLock<Case> = OnceLock::new();
+    C.get_or_init(|| kzg_case("smooth.onnx", "evm_smooth"))
+}
+
 /// Write `proof` into a fresh directory and run the case's contract on it.
 fn run_evm(c: &Case, proof: &ProofFile, name: &str) -> zkinfer::verifier::evm::EvmOutcome {
     let d = scratch(name);
@@ -598,8 +604,11 @@ fn keyed_verifier_is_bound_to_its_key() {
     inst[3] += halo2_proofs::halo2curves::bn256::Fr::from(1u64);
     assert!(!keyed::native_check(&mp, &mplan, &inst, &mproof).unwrap());
 
-    // One verifier serves both models (the same constraint system); the keys differ.
-    assert_eq!(keyed::verifier_source(&mkey, true), keyed::verifier_source(&ckey, true));
+    // One verifier serves every model of one constraint system and k (the CNN and the smooth
+    // MLP, both k = 12 at width 4; the MLP proves at k = 11); the keys differ.
+    let (_, _, skey, _, _) = keyed_of(smooth());
+    assert_eq!(keyed::verifier_source(&ckey, true), keyed::verifier_source(&skey, true));
+    assert_ne!(skey.data, ckey.data);
     assert_ne!(mkey.data, ckey.data);
     let source = keyed::source::solidity();
     let verifier = evm::compile_solidity_with(&zkinfer::evm::solc_command(), &source, true).unwrap();

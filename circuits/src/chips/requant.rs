@@ -12,8 +12,7 @@
 //! | `act_tag` (fixed)  | tag of `act` in the activation table (table activations) | |
 //! | `shift_tag` (fixed)| `s` (the range chip's tag column) | `bits`                    |
 //! | `q_req` (selector) | 1                               |                             |
-//! | `q_act` (complex selector) | 1 for a table activation |                            |
-//! | `q_id` (selector)  | 1 for the identity              |                             |
+//! | `q_act` (complex selector) | 1 for a table activation, 0 for the identity |       |
 //! | `q_rng` (the range chip's) | 1                       | 1 (identity)                |
 //!
 //! Constraints:
@@ -22,7 +21,8 @@
 //! - a table activation: lookup `(q_act * act_tag, q_act * q, q_act * y)` in the activation
 //!   table: `q` lies in `[-2^(bits-1), 2^(bits-1))` and `y = act(q)` (the table is a function
 //!   of `(tag, q)`);
-//! - the identity: gate (degree 2) `q_id * (y - q) = 0` and `q_id * (r' - q - half') = 0`
+//! - the identity (`q_req = 1`, `q_act = 0`): gate (degree 3) `q_req (1 - q_act) (y - q) = 0`
+//!   and `q_req (1 - q_act) (r' - q - half') = 0`
 //!   where `'` is row `r + 1`, whose `r'` the range chip checks with width `bits`: again
 //!   `q in [-2^(bits-1), 2^(bits-1))`, now through the range table (which holds the width
 //!   `bits` whenever a model has an identity requant) instead of `2^bits` rows of an identity
@@ -40,7 +40,7 @@ use std::marker::PhantomData;
 use halo2_proofs::{
     circuit::Value,
     halo2curves::ff::PrimeField,
-    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Fixed, Selector},
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Expression, Fixed, Selector},
     poly::Rotation,
 };
 
@@ -54,10 +54,9 @@ use crate::ir::Activation;
 #[derive(Clone, Copy, Debug)]
 pub struct RequantConfig {
     pub q_req: Selector,
-    /// The activation-table lookup (table activations only).
+    /// The activation-table lookup (table activations only); a requant row without it is an
+    /// identity (`y = q`, `q` range-checked on the next row).
     pub q_act: Selector,
-    /// The identity's gate (`y = q`, `q` range-checked on the next row).
-    pub q_id: Selector,
     pub z: Column<Advice>,
     pub q: Column<Advice>,
     pub y: Column<Advice>,
@@ -80,7 +79,6 @@ impl RequantConfig {
         let [pow, half, act_tag, shift_tag] = fixed;
         let q_req = meta.complex_selector();
         let q_act = meta.complex_selector();
-        let q_id = meta.selector();
         meta.create_gate("requant", |m| {
             let s = m.query_selector(q_req);
             let z = m.query_advice(z, Rotation::cur());
@@ -91,7 +89,10 @@ impl RequantConfig {
             Constraints::with_selector(s, [("rescale", z + h - qv * p - rv)])
         });
         meta.create_gate("requant identity", |m| {
-            let s = m.query_selector(q_id);
+            // q_req * (1 - q_act): a requant row without a table activation (degree 3 with
+            // the constraints; no selector of its own, whose compression would make the
+            // constraint system depend on the model).
+            let s = m.query_selector(q_req) * (Expression::Constant(F::ONE) - m.query_selector(q_act));
             let qv = m.query_advice(q, Rotation::cur());
             let yv = m.query_advice(y, Rotation::cur());
             let shifted = m.query_advice(r, Rotation::next());
@@ -113,7 +114,6 @@ impl RequantConfig {
         RequantConfig {
             q_req,
             q_act,
-            q_id,
             z,
             q,
             y,
@@ -207,9 +207,7 @@ impl<F: PrimeField> RequantChip<F> {
         ctx.assign_fixed(c.pow, row, to_field_i128(pow));
         ctx.assign_fixed(c.half, row, to_field_i128(half));
         c.range.enable(ctx, row, s)?;
-        if op.is_identity() {
-            ctx.enable(&c.q_id, row)?;
-        } else {
+        if !op.is_identity() {
             ctx.enable(&c.q_act, row)?;
             ctx.assign_fixed(c.act_tag, row, F::from(op.tag));
         }
