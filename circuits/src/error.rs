@@ -95,6 +95,9 @@ pub enum CircuitError {
     /// A layer's parameter map does not match its rows.
     #[error("layer `{layer}`: bad parameter map: {reason}")]
     BadParamMap { layer: String, reason: String },
+    /// A product layer's blocks do not wire its inputs to its outputs.
+    #[error("layer `{layer}`: bad product of activations: {reason}")]
+    BadProduct { layer: String, reason: String },
     /// Unsupported visibility settings or limb width.
     #[error("unsupported circuit settings: {0}")]
     BadSettings(String),

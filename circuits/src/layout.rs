@@ -25,6 +25,10 @@
 //! Freivalds chip's second-phase columns, and its second-phase cells are assigned after every
 //! first-phase cell, at the end of [`layout`].
 //!
+//! With `CircuitParams::products` (a model that multiplies two activations) the Freivalds chip
+//! is configured for single inferences too; product layers ([`crate::product`]) place their
+//! requant rows and checks in the first phase and finish after it, like batch layers.
+//!
 //! With non-default visibility ([`crate::visibility`]) the hashing columns of
 //! [`crate::hashing`] are added, and: the header has no model-hash cell when weights are
 //! `hashed`; the parameter block follows the header; affine layers with parameters use the
@@ -53,6 +57,7 @@ use crate::field::to_field;
 use crate::hashing::{self, HashConfig, HashingStats};
 use crate::ir::{CircuitModel, LayerKind, Requant};
 use crate::poseidon::domain;
+use crate::product::product_layer;
 use crate::visibility::{TensorVisibility, WeightVisibility};
 
 /// Smallest supported dot-product width (requant rows need four advice cells).
@@ -75,7 +80,8 @@ pub struct ModelConfig {
     pub hash: Option<HashConfig>,
     /// Batches only: requant lanes beside `requant` (see [`crate::batch::requant_lanes`]).
     pub requant_lanes: Vec<RequantConfig>,
-    /// Batches only: the Freivalds chip (its second-phase columns and challenge).
+    /// Batches and products of activations only: the Freivalds chip (its second-phase columns
+    /// and challenge).
     pub freivalds: Option<FreivaldsConfig>,
 }
 
@@ -158,7 +164,7 @@ impl ModelConfig {
                 RequantConfig::configure(meta, a, f, &tables)
             })
             .collect();
-        let freivalds = (params.batch > 1).then(|| {
+        let freivalds = (params.batch > 1 || params.products).then(|| {
             FreivaldsConfig::configure(meta, advice[..w].to_vec(), fixed[..w].to_vec(), fixed[w + 1])
         });
         ModelConfig {
@@ -436,6 +442,23 @@ pub fn layout<F: PrimeField>(
                     }
                 }
                 (out, "maxpool", lookups)
+            }
+            LayerKind::Product(prod) => {
+                let (tag, shift) = op(&prod.requant)?;
+                let rq = RequantOp {
+                    shift,
+                    tag,
+                    act: &prod.requant.act,
+                };
+                let fr = cfg.freivalds.as_ref().ok_or(Error::Synthesis)?;
+                let zs = witness
+                    .and_then(|w| w.accumulators.get(l))
+                    .and_then(Option::as_ref);
+                let srcs = [tensor(prod.inputs[0])?, tensor(prod.inputs[1])?];
+                let (out, p) = product_layer(ctx, fr, &lanes, prod, srcs, zs, n, rq)?;
+                pending.extend(p);
+                let count = out.len();
+                (out, "product (freivalds)", 2 * count)
             }
             LayerKind::Permute { input, perm } => {
                 let x = tensor(*input)?;

@@ -101,6 +101,14 @@ pub fn validate(model: &CircuitModel) -> Result<Vec<usize>, CircuitError> {
                 }
                 perm.len()
             }
+            LayerKind::Product(p) => {
+                let in_lens = [tensor_len(p.inputs[0], &lens)?, tensor_len(p.inputs[1], &lens)?];
+                check_requant(name, &p.requant, model.bits)?;
+                crate::product::check(p, in_lens).map_err(|reason| CircuitError::BadProduct {
+                    layer: name.clone(),
+                    reason,
+                })?
+            }
         };
         lens.push(out_len);
     }

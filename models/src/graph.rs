@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
+pub use crate::product::{Product, ProductBlock, ProductKind};
 
 /// Tensor 0 is the model input; node `i` produces tensor `i + 1`.
 pub type TensorId = usize;
@@ -160,6 +161,8 @@ pub enum Op {
     MaxPool { input: TensorId, windows: Vec<Vec<u32>> },
     /// `y_j = x[perm[j]]`: Reshape, Flatten, Transpose (no arithmetic).
     Permute { input: TensorId, perm: Vec<u32> },
+    /// Products of two activations (see [`crate::product`]).
+    Product(Product),
 }
 
 impl Op {
@@ -167,6 +170,7 @@ impl Op {
     pub fn inputs(&self) -> Vec<TensorId> {
         match self {
             Op::Affine(a) => a.inputs.clone(),
+            Op::Product(p) => p.inputs.to_vec(),
             Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } => {
                 vec![*input]
             }
@@ -178,6 +182,7 @@ impl Op {
             Op::Activation { f, .. } => f.label(),
             Op::MaxPool { .. } => "maxpool",
             Op::Permute { .. } => "reshape",
+            Op::Product(p) => p.kind.label(),
         }
     }
 }
@@ -274,6 +279,11 @@ impl Graph {
                     let len = len_of(*input)?;
                     perm.iter().try_for_each(|&i| inside(i, len))?;
                     perm.len()
+                }
+                Op::Product(p) => {
+                    let lens = [len_of(p.inputs[0])?, len_of(p.inputs[1])?];
+                    p.check(lens, n).map_err(err)?;
+                    n
                 }
             };
             if outputs != n {

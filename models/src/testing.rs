@@ -139,7 +139,7 @@ fn rounding_profile(model: &QuantModel) -> (f64, usize) {
     let mut layers = 0;
     for l in &model.layers {
         let act = match &l.op {
-            QOp::Affine { act, .. } | QOp::Activation { act, .. } => act,
+            QOp::Affine { act, .. } | QOp::Activation { act, .. } | QOp::Product { act, .. } => act,
             QOp::MaxPool { .. } | QOp::Permute { .. } => continue,
         };
         layers += 1;

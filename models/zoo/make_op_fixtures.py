@@ -21,6 +21,7 @@ Wiring (values moved, not computed):
   gather_scalar.onnx     Gather of one row by a scalar index (a class-token pick)
   concat_const.onnx      Concat of a constant row (a class token) and the input, then Gemm
   concat_two.onnx        Concat of Relu(x) and x
+Products of two activations: see the end of this file.
 and ../dynamic_sequence.onnx (a MatMul over a symbolic sequence length: an error test).
 
 Run: python3 models/zoo/make_unary_ops.py   (needs onnx and numpy; checked with onnx's
@@ -119,3 +120,27 @@ onnx.checker.check_model(m)
 path = os.path.join(OPS, "..", "dynamic_sequence.onnx")
 onnx.save(m, path)
 print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
+
+# Products of two activations (the Freivalds chip). Appended after every earlier use of `q`, so
+# the fixtures above are unchanged.
+#   attention_heads.onnx  two-head self-attention without softmax as torch writes it: Q, K, V
+#                         projections, Reshape + Transpose into heads, MatMul(Q, Transpose(K)),
+#                         Mul by 1/sqrt(d), MatMul(scores, V), Transpose + Reshape back
+#   mul_two.onnx          Mul of the input and a MatMul of it (element-wise product)
+#   mul_square.onnx       Mul(x, x) (tract makes it Square)
+S, D, H = 4, 6, 2
+op("attention_heads",
+   [N("MatMul", ["input", "Wq"], ["q"], name="q_proj"), N("MatMul", ["input", "Wk"], ["k"], name="k_proj"),
+    N("MatMul", ["input", "Wv"], ["v"], name="v_proj"),
+    N("Reshape", ["q", "heads"], ["qh"], name="q_heads"), N("Transpose", ["qh"], ["qt"], name="q_t", perm=[0, 2, 1, 3]),
+    N("Reshape", ["k", "heads"], ["kh"], name="k_heads"), N("Transpose", ["kh"], ["kt"], name="k_t", perm=[0, 2, 3, 1]),
+    N("Reshape", ["v", "heads"], ["vh"], name="v_heads"), N("Transpose", ["vh"], ["vt"], name="v_t", perm=[0, 2, 1, 3]),
+    N("MatMul", ["qt", "kt"], ["s"], name="scores"), N("Mul", ["s", "scale"], ["ss"], name="scale"),
+    N("MatMul", ["ss", "vt"], ["o"], name="attn_v"), N("Transpose", ["o"], ["ot"], name="o_t", perm=[0, 2, 1, 3]),
+    N("Reshape", ["ot", "merged"], ["output"], name="merge")],
+   [c("Wq", q.standard_normal((D, D)) * 0.4), c("Wk", q.standard_normal((D, D)) * 0.4),
+    c("Wv", q.standard_normal((D, D)) * 0.4), I("heads", [1, S, H, D // H]), c("scale", 1.0 / math.sqrt(D // H)),
+    I("merged", [1, S, D])], [1, S, D], [1, S, D])
+op("mul_two", [N("MatMul", ["input", "W"], ["h"], name="matmul"), N("Mul", ["input", "h"], ["output"], name="mul")],
+   [c("W", q.standard_normal((4, 4)) * 0.5)], [1, 2, 4], [1, 2, 4])
+op("mul_square", [N("Mul", ["input", "input"], ["output"], name="square")], [], [1, 8], [1, 8])

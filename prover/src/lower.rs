@@ -19,7 +19,8 @@
 use std::collections::BTreeSet;
 
 use zkinfer_circuits::ir::{
-    Activation, AffineLayer, AffineRow, CircuitModel, Layer, LayerKind, ParamMap, Requant, Term,
+    Activation, AffineLayer, AffineRow, CircuitModel, Layer, LayerKind, ParamMap, ProductBlock,
+    ProductLayer, Requant, Term,
 };
 use zkinfer_models::graph::AffineKind;
 use zkinfer_models::quant::{QAct, QOp, QRow, QuantModel};
@@ -101,6 +102,29 @@ pub fn lower(m: &QuantModel) -> CircuitModel {
                     input: *input,
                     perm: perm.clone(),
                 },
+                QOp::Product {
+                    inputs,
+                    blocks,
+                    shift,
+                    act: a,
+                    ..
+                } => LayerKind::Product(ProductLayer {
+                    inputs: *inputs,
+                    blocks: blocks
+                        .iter()
+                        .map(|b| ProductBlock {
+                            m: b.m,
+                            n: b.n,
+                            a: b.a.clone(),
+                            b: b.b.clone(),
+                            c: b.c.clone(),
+                        })
+                        .collect(),
+                    requant: Requant {
+                        shift: *shift,
+                        act: act(a),
+                    },
+                }),
             };
             Layer {
                 name: l.name.clone(),

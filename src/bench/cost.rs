@@ -27,6 +27,8 @@ const REQUANT_CELLS: usize = 4;
 pub fn class_of(kind: &str) -> &'static str {
     match kind {
         "matmul" | "conv" | "avgpool" | "scale" | "add" => "linear",
+        // Products of two activations: bilinear, proved by Freivalds checks.
+        "matmul_act" | "mul_act" => "product",
         "relu" | "sigmoid" | "tanh" | "maxpool" => "nonlinear",
         "rescale" => "rescale",
         _ => "data",
@@ -125,6 +127,7 @@ pub fn breakdown(quant: &QuantModel, spec: &CircuitSpec, float: &[Part], int: &[
         let (lin, req) = match &layer.op {
             QOp::Affine { kind, rows, act, .. } => (Some((kind.label(), rows.iter().map(|r| r.terms.len()).sum::<usize>())), Some(act_kind(act))),
             QOp::Activation { act, .. } => (None, Some(act_kind(act))),
+            QOp::Product { kind, act, .. } => (Some((kind.label(), layer.op.product_pairs(n).map_or(0, |p| p.iter().map(Vec::len).sum()))), Some(act_kind(act))),
             QOp::MaxPool { .. } => {
                 let e = entry(&mut kinds, "maxpool");
                 e.layers += 1;

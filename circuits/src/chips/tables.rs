@@ -51,6 +51,7 @@ impl TablePlan {
             match &layer.kind {
                 LayerKind::Affine(a) => use_requant(&a.requant.act, a.requant.shift),
                 LayerKind::Requant { requant, .. } => use_requant(&requant.act, requant.shift),
+                LayerKind::Product(p) => use_requant(&p.requant.act, p.requant.shift),
                 LayerKind::MaxPool { .. } => pool = true,
                 LayerKind::Permute { .. } => {}
             }

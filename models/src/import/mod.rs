@@ -8,6 +8,7 @@ mod convert;
 mod elementwise;
 mod gelu_tanh;
 mod linear;
+mod product;
 mod spatial;
 mod wiring;
 pub(crate) mod index;

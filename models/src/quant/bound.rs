@@ -8,6 +8,8 @@
 //!   each coefficient is `c' = round(c * 2^k) * 2^-k`, so `|c - c'| <= d = 2^-(k+1)` and
 //!   `c x - c' x' = c (x - x') + (c - c') x'` gives per term `(|c'| + d) e(x) + d |x'|`;
 //!   the bias adds `2^-(S+1)`, the rescale by `shift > 0` adds `2^-(q_scale + 1)`;
+//! - a product of two activations (no rounding before the rescale): per pair
+//!   `|x'| e(y) + |y'| e(x) + e(x) e(y)`, plus the rescale;
 //! - ReLU and max-pool are 1-Lipschitz (in the max norm for max-pool), a permutation moves
 //!   bounds with values;
 //! - table activations (sigmoid, tanh, GELU, erf, ...): `L e(q) + 2^-(out + 1)` with `L` the
@@ -95,6 +97,27 @@ pub fn error_bounds(model: &QuantModel, trace: &Trace) -> Result<Vec<Vec<f64>>> 
                 .map(|w| w.iter().map(|&j| bounds[*input][j as usize]).fold(0.0, f64::max))
                 .collect(),
             QOp::Permute { input, perm } => perm.iter().map(|&j| bounds[*input][j as usize]).collect(),
+            QOp::Product { inputs, shift, act, .. } => {
+                // x y - x' y' = x' (y - y') + y' (x - x') + (x - x')(y - y'), per pair.
+                let qs = q_scale(act, layer.scale);
+                let rescale = if *shift > 0 { half_unit(qs) } else { 0.0 };
+                let unit = |t: usize| (-(model.scale_of(t).unwrap_or(0) as f64)).exp2();
+                let (ua, ub) = (unit(inputs[0]), unit(inputs[1]));
+                let pairs = layer.op.product_pairs(layer.shape.iter().product()).unwrap_or_default();
+                pairs
+                    .iter()
+                    .map(|ps| {
+                        let mut e = rescale;
+                        for &(a, b) in ps {
+                            let (a, b) = (a as usize, b as usize);
+                            let (x, y) = (flat[inputs[0]][a].abs() as f64 * ua, flat[inputs[1]][b].abs() as f64 * ub);
+                            let (ex, ey) = (bounds[inputs[0]][a], bounds[inputs[1]][b]);
+                            e += x * ey + y * ex + ex * ey;
+                        }
+                        through_act(act, e, layer.scale)
+                    })
+                    .collect()
+            }
         };
         bounds.push(e);
     }

@@ -65,7 +65,8 @@ fn quantize_affine(a: &Affine, in_scales: &[i32], out_scale: i32, cfg: &QuantCon
 
 /// Quantize `graph` with scales chosen from calibration maxima `max_abs` (see [`calibrate`]).
 ///
-/// An affine op whose only reader is an activation is fused with it: the rescaled value is
+/// A product of two activations accumulates at the sum of their scales and is rescaled to
+/// its calibrated scale (never up). An affine op or product whose only reader is an activation is fused with it: the rescaled value is
 /// looked up in the activation's table in the same step, and its scale is chosen from the
 /// pre-activation range (the table's domain).
 pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<QuantModel> {
@@ -94,7 +95,7 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
     let mut fused_act: Vec<Option<(usize, Nonlinearity)>> = vec![None; graph.nodes.len() + 1];
     for (n, node) in graph.nodes.iter().enumerate() {
         if let Op::Activation { input, f } = node.op {
-            if input > 0 && uses[input] == 1 && matches!(graph.nodes[input - 1].op, Op::Affine(_)) {
+            if input > 0 && uses[input] == 1 && matches!(graph.nodes[input - 1].op, Op::Affine(_) | Op::Product(_)) {
                 fused_act[input] = Some((n, f));
             }
         }
@@ -136,6 +137,18 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
             }
             Op::Permute { input, perm } => {
                 (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input)?, t)
+            }
+            Op::Product(p) => {
+                // z = sum x0·x1 has scale s0 + s1; rescale to the calibrated scale, never up.
+                let acc = scale_of(&model, p.inputs[0])? + scale_of(&model, p.inputs[1])?;
+                let shift = (acc - scale_for(max_abs[t], cfg)).clamp(0, cfg.max_shift as i32);
+                let q_scale = acc - shift;
+                let (act, scale, out_t) = match fused_act[t] {
+                    Some((an, f)) => (activation(f, q_scale, cfg), out_scale(f, q_scale, cfg), an + 1),
+                    None => (QAct::Identity, q_scale, t),
+                };
+                let inputs = [qid[p.inputs[0]], qid[p.inputs[1]]];
+                (QOp::Product { kind: p.kind, inputs, blocks: p.blocks.clone(), shift: shift as u32, act }, scale, out_t)
             }
         };
         let name = node.name.clone();

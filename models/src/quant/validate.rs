@@ -90,6 +90,14 @@ impl QuantModel {
                     count("permutation entries", perm.len())?;
                     perm.iter().try_for_each(|&idx| in_range("permutation", idx, len))?;
                 }
+                QOp::Product { kind, inputs, blocks, shift, act } => {
+                    let lens = [len_of(inputs[0])?, len_of(inputs[1])?];
+                    check_shift(*shift)?;
+                    self.check_act(name, act)?;
+                    let p = crate::product::Product { kind: *kind, inputs: *inputs, blocks: blocks.clone() };
+                    p.check(lens, n).map_err(|r| err(name, r))?;
+                    // With at most 2^32 terms of two 24-bit factors the sum stays below 2^80.
+                }
             }
             lens.push(n);
         }
