@@ -151,6 +151,7 @@ pub fn compile(req: &CompileRequest) -> Result<(CompiledModel, Prepared)> {
     let mut settings = req.settings.clone();
     // Products of two activations need the Freivalds chip's columns.
     settings.circuit.products |= p.circuit.has_products();
+    settings.circuit.softmax |= p.circuit.has_softmax();
     if req.auto_width {
         settings.circuit = pipeline::auto_params_for(&p, &settings.circuit)?;
     }

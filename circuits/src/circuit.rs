@@ -74,6 +74,11 @@ pub struct CircuitParams {
     /// then not written, so those keys and settings are unchanged).
     #[serde(default, skip_serializing_if = "is_false")]
     pub products: bool,
+    /// The circuit has the softmax division chip (a model with a
+    /// [`crate::ir::LayerKind::Softmax`] layer needs it; needs `width >= 4`; false in files that
+    /// predate it, and then not written).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub softmax: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -107,6 +112,7 @@ impl Default for CircuitParams {
             batch: 1,
             outputs: 1,
             products: false,
+            softmax: false,
         }
     }
 }
@@ -118,6 +124,11 @@ impl CircuitParams {
         if model.has_products() && !self.products {
             return Err(CircuitError::BadSettings(
                 "the model multiplies two activations: the circuit needs `products = true` (set by `zkinfer compile`)".into(),
+            ));
+        }
+        if model.has_softmax() && !self.softmax {
+            return Err(CircuitError::BadSettings(
+                "the model has a softmax: the circuit needs `softmax = true` (set by `zkinfer compile`)".into(),
             ));
         }
         Ok(())
@@ -148,6 +159,9 @@ impl CircuitParams {
             return Err(CircuitError::BadSettings(
                 "several outputs per dot row need a single inference and the default visibility".into(),
             ));
+        }
+        if self.softmax && self.width < 4 {
+            return Err(CircuitError::BadSettings("the softmax division rows need a dot width of at least 4".into()));
         }
         if self.weight_bits > crate::validate::MAX_SHIFT {
             return Err(CircuitError::BadSettings(format!(

@@ -95,8 +95,8 @@ pub enum CircuitError {
     /// A layer's parameter map does not match its rows.
     #[error("layer `{layer}`: bad parameter map: {reason}")]
     BadParamMap { layer: String, reason: String },
-    /// A product layer's blocks do not wire its inputs to its outputs.
-    #[error("layer `{layer}`: bad product of activations: {reason}")]
+    /// A product or softmax layer's structure does not wire its input to its output.
+    #[error("layer `{layer}`: bad product or softmax: {reason}")]
     BadProduct { layer: String, reason: String },
     /// Unsupported visibility settings or limb width.
     #[error("unsupported circuit settings: {0}")]

@@ -143,6 +143,24 @@ pub fn eval(model: &CircuitModel, input: &[i64]) -> Result<Witness, CircuitError
                 }
                 (ys, None)
             }
+            LayerKind::Softmax(sm) => {
+                let x = get(sm.input);
+                let mut ys = vec![0; x.len()];
+                for row in &sm.rows {
+                    let xs: Vec<i64> = row.iter().map(|&i| x.get(i as usize).copied().unwrap_or(0)).collect();
+                    let v = crate::softmax::row_values(&xs, sm, model.bits);
+                    if 2 * v.sum > 1i64 << sm.sum_bits {
+                        let top = 1i64 << sm.sum_bits;
+                        return Err(CircuitError::OutOfRange { layer: layer.name.clone(), index: 0, value: 2 * v.sum as i128, min: 0, max: top });
+                    }
+                    for (&i, y) in row.iter().zip(v.y) {
+                        if let Some(o) = ys.get_mut(i as usize) {
+                            *o = y;
+                        }
+                    }
+                }
+                (ys, None)
+            }
             LayerKind::Product(prod) => {
                 let (x, y) = (get(prod.inputs[0]), get(prod.inputs[1]));
                 let len = prod.blocks.iter().map(|b| b.c.len()).sum();

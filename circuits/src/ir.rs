@@ -11,6 +11,8 @@
 //! - [`LayerKind::Requant`]: the same rescale and activation applied element-wise to a tensor.
 //! - [`LayerKind::MaxPool`]: `y_j = max_{i in window_j} x[i]`.
 //! - [`LayerKind::Permute`]: `y_j = x[perm_j]` (reshape / transpose / flatten; no cells).
+//! - [`LayerKind::Softmax`]: per row, max, exp by table, sum and a rounded division (see
+//!   [`crate::softmax`]).
 //! - [`LayerKind::Product`]: products of two activations, blocks `C = A·B` (see
 //!   [`ProductLayer`]): `z_j = sum x0[a]·x1[b]` over output `j`'s pairs, then the requant.
 use serde::{Deserialize, Serialize};
@@ -152,6 +154,21 @@ pub enum LayerKind {
         perm: Vec<u32>,
     },
     Product(ProductLayer),
+    Softmax(SoftmaxLayer),
+}
+
+/// Softmax of each row of `input` ([`crate::softmax`] states the integer semantics): output
+/// element `rows[r][i]` is the rounded `e_i / S · 2^out_bits` of input element `rows[r][i]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftmaxLayer {
+    pub input: TensorId,
+    pub rows: Vec<Vec<u32>>,
+    /// `exp[u + 2^(bits-1)]` for every `u` of the activation range.
+    pub exp: Vec<i64>,
+    /// Output scale `F` (`y = e/S · 2^F`); `F + 1 <= bits`.
+    pub out_bits: u32,
+    /// Width `R` of the remainder's range checks (`2S <= 2^R`).
+    pub sum_bits: u32,
 }
 
 /// A layer with the name of the model node(s) it came from (for errors and reports).
@@ -182,5 +199,10 @@ impl CircuitModel {
     /// `CircuitParams::products`).
     pub fn has_products(&self) -> bool {
         self.layers.iter().any(|l| matches!(l.kind, LayerKind::Product(_)))
+    }
+
+    /// Whether a layer is a softmax (the circuit then needs `CircuitParams::softmax`).
+    pub fn has_softmax(&self) -> bool {
+        self.layers.iter().any(|l| matches!(l.kind, LayerKind::Softmax(_)))
     }
 }

@@ -58,6 +58,8 @@ use crate::hashing::{self, HashConfig, HashingStats};
 use crate::ir::{CircuitModel, LayerKind, Requant};
 use crate::poseidon::domain;
 use crate::product::product_layer;
+use crate::chips::softmax::{SoftmaxDivChip, SoftmaxDivConfig};
+use crate::softmax::{exp_activation, softmax_layer, SoftmaxChips};
 use crate::visibility::{TensorVisibility, WeightVisibility};
 
 /// Smallest supported dot-product width (requant rows need four advice cells).
@@ -80,6 +82,8 @@ pub struct ModelConfig {
     pub hash: Option<HashConfig>,
     /// Batches only: requant lanes beside `requant` (see [`crate::batch::requant_lanes`]).
     pub requant_lanes: Vec<RequantConfig>,
+    /// Softmax only: the division chip ([`crate::chips::softmax`]).
+    pub softmax: Option<SoftmaxDivConfig>,
     /// Batches and products of activations only: the Freivalds chip (its second-phase columns
     /// and challenge).
     pub freivalds: Option<FreivaldsConfig>,
@@ -167,7 +171,17 @@ impl ModelConfig {
         let freivalds = (params.batch > 1 || params.products).then(|| {
             FreivaldsConfig::configure(meta, advice[..w].to_vec(), fixed[..w].to_vec(), fixed[w + 1])
         });
+        let softmax = (params.softmax && w >= 4).then(|| {
+            SoftmaxDivConfig::configure(
+                meta,
+                [advice[0], advice[1], advice[2], advice[3], advice[w]],
+                [fixed[0], fixed[1], fixed[2]],
+                requant.range,
+                &tables,
+            )
+        });
         ModelConfig {
+            softmax,
             instance,
             constants,
             advice,
@@ -442,6 +456,15 @@ pub fn layout<F: PrimeField>(
                     }
                 }
                 (out, "maxpool", lookups)
+            }
+            LayerKind::Softmax(sm) => {
+                let div = SoftmaxDivChip::new(*cfg.softmax.as_ref().ok_or(Error::Synthesis)?);
+                let exp_tag = plan.act_tag(&exp_activation(sm, model.bits)).ok_or(Error::Synthesis)?;
+                let chips = SoftmaxChips { pool: &pool, dot: &dot, requant: &req, div: &div, exp_tag };
+                let out = softmax_layer(ctx, &chips, sm, tensor(sm.input)?, ints(sm.input), n, model.bits)?;
+                // Per element: the max-pool range, the exp lookup and range, three ranges.
+                let count = out.len();
+                (out, "softmax", 6 * count)
             }
             LayerKind::Product(prod) => {
                 let (tag, shift) = op(&prod.requant)?;

@@ -22,6 +22,7 @@ pub mod ir;
 pub mod layout;
 pub mod poseidon;
 pub mod product;
+pub mod softmax;
 pub mod spec;
 pub mod testing;
 pub mod validate;

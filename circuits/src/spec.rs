@@ -67,6 +67,7 @@ impl CircuitSpec {
         let params = CircuitParams {
             width: opts.width,
             products: model.has_products(),
+            softmax: model.has_softmax(),
             ..CircuitParams::default()
         };
         Self::compile_params(model, &params)

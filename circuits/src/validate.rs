@@ -101,6 +101,14 @@ pub fn validate(model: &CircuitModel) -> Result<Vec<usize>, CircuitError> {
                 }
                 perm.len()
             }
+            LayerKind::Softmax(sm) => {
+                let len = tensor_len(sm.input, &lens)?;
+                crate::softmax::check(sm, len, model.bits).map_err(|reason| CircuitError::BadProduct {
+                    layer: name.clone(),
+                    reason,
+                })?;
+                len
+            }
             LayerKind::Product(p) => {
                 let in_lens = [tensor_len(p.inputs[0], &lens)?, tensor_len(p.inputs[1], &lens)?];
                 check_requant(name, &p.requant, model.bits)?;

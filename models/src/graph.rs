@@ -163,6 +163,9 @@ pub enum Op {
     Permute { input: TensorId, perm: Vec<u32> },
     /// Products of two activations (see [`crate::product`]).
     Product(Product),
+    /// Softmax of each row (see [`crate::softmax`]); output `rows[r][i]` is the softmax of
+    /// input `rows[r][i]` in its row.
+    Softmax { input: TensorId, rows: Vec<Vec<u32>> },
 }
 
 impl Op {
@@ -171,7 +174,7 @@ impl Op {
         match self {
             Op::Affine(a) => a.inputs.clone(),
             Op::Product(p) => p.inputs.to_vec(),
-            Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } => {
+            Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } | Op::Softmax { input, .. } => {
                 vec![*input]
             }
         }
@@ -183,6 +186,7 @@ impl Op {
             Op::MaxPool { .. } => "maxpool",
             Op::Permute { .. } => "reshape",
             Op::Product(p) => p.kind.label(),
+            Op::Softmax { .. } => "softmax",
         }
     }
 }
@@ -279,6 +283,11 @@ impl Graph {
                     let len = len_of(*input)?;
                     perm.iter().try_for_each(|&i| inside(i, len))?;
                     perm.len()
+                }
+                Op::Softmax { input, rows } => {
+                    let len = len_of(*input)?;
+                    crate::softmax::check_rows(rows, len).map_err(err)?;
+                    len
                 }
                 Op::Product(p) => {
                     let lens = [len_of(p.inputs[0])?, len_of(p.inputs[1])?];

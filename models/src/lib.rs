@@ -12,6 +12,7 @@ pub mod import;
 pub mod product;
 pub mod quant;
 pub mod simplify;
+pub mod softmax;
 pub mod summary;
 #[cfg(test)]
 pub(crate) mod testing;

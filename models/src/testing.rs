@@ -140,6 +140,11 @@ fn rounding_profile(model: &QuantModel) -> (f64, usize) {
     for l in &model.layers {
         let act = match &l.op {
             QOp::Affine { act, .. } | QOp::Activation { act, .. } | QOp::Product { act, .. } => act,
+            QOp::Softmax { in_scale, .. } => {
+                layers += 1;
+                coarsest = coarsest.min(l.scale).min(*in_scale);
+                continue;
+            }
             QOp::MaxPool { .. } | QOp::Permute { .. } => continue,
         };
         layers += 1;

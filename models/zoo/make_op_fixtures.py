@@ -144,3 +144,21 @@ op("attention_heads",
 op("mul_two", [N("MatMul", ["input", "W"], ["h"], name="matmul"), N("Mul", ["input", "h"], ["output"], name="mul")],
    [c("W", q.standard_normal((4, 4)) * 0.5)], [1, 2, 4], [1, 2, 4])
 op("mul_square", [N("Mul", ["input", "input"], ["output"], name="square")], [], [1, 8], [1, 8])
+
+# Softmax (its own op in tract):
+#   softmax.onnx            Softmax along the last axis of [1, 3, 5]
+#   softmax_axis1.onnx      Softmax along axis 1 of [1, 3, 5]
+#   attention_softmax.onnx  attention_heads with Softmax(scores) before scores·V
+op("softmax", [N("Softmax", ["input"], ["output"], name="softmax", axis=-1)], [], [1, 3, 5], [1, 3, 5])
+op("softmax_axis1", [N("Softmax", ["input"], ["output"], name="softmax", axis=1)], [], [1, 3, 5], [1, 3, 5])
+att = onnx.load(os.path.join(OPS, "attention_heads.onnx"))
+g = att.graph
+for node in g.node:
+    if node.name == "attn_v":
+        node.input[0] = "p"
+g.node.insert([n.name for n in g.node].index("attn_v"), N("Softmax", ["ss"], ["p"], name="softmax", axis=-1))
+g.name = "attention_softmax"
+onnx.checker.check_model(att)
+path = os.path.join(OPS, "attention_softmax.onnx")
+onnx.save(att, path)
+print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")

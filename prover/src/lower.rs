@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 use zkinfer_circuits::ir::{
     Activation, AffineLayer, AffineRow, CircuitModel, Layer, LayerKind, ParamMap, ProductBlock,
-    ProductLayer, Requant, Term,
+    ProductLayer, Requant, SoftmaxLayer, Term,
 };
 use zkinfer_models::graph::AffineKind;
 use zkinfer_models::quant::{QAct, QOp, QRow, QuantModel};
@@ -102,6 +102,19 @@ pub fn lower(m: &QuantModel) -> CircuitModel {
                     input: *input,
                     perm: perm.clone(),
                 },
+                QOp::Softmax {
+                    input,
+                    rows,
+                    exp,
+                    sum_bits,
+                    ..
+                } => LayerKind::Softmax(SoftmaxLayer {
+                    input: *input,
+                    rows: rows.clone(),
+                    exp: exp.clone(),
+                    out_bits: l.scale.max(0) as u32,
+                    sum_bits: *sum_bits,
+                }),
                 QOp::Product {
                     inputs,
                     blocks,

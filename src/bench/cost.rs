@@ -29,7 +29,7 @@ pub fn class_of(kind: &str) -> &'static str {
         "matmul" | "conv" | "avgpool" | "scale" | "add" => "linear",
         // Products of two activations: bilinear, proved by Freivalds checks.
         "matmul_act" | "mul_act" => "product",
-        "relu" | "sigmoid" | "tanh" | "maxpool" => "nonlinear",
+        "relu" | "sigmoid" | "tanh" | "maxpool" | "softmax" => "nonlinear",
         "rescale" => "rescale",
         _ => "data",
     }
@@ -130,6 +130,15 @@ pub fn breakdown(quant: &QuantModel, spec: &CircuitSpec, float: &[Part], int: &[
             QOp::Product { kind, act, .. } => (Some((kind.label(), layer.op.product_pairs(n).map_or(0, |p| p.iter().map(Vec::len).sum()))), Some(act_kind(act))),
             QOp::MaxPool { .. } => {
                 let e = entry(&mut kinds, "maxpool");
+                e.layers += 1;
+                e.elements += n;
+                e.rows += stats.rows;
+                e.advice_cells += stats.advice_cells;
+                e.lookups += stats.lookups;
+                continue;
+            }
+            QOp::Softmax { .. } => {
+                let e = entry(&mut kinds, "softmax");
                 e.layers += 1;
                 e.elements += n;
                 e.rows += stats.rows;

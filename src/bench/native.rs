@@ -60,6 +60,10 @@ pub fn float_forward(graph: &Graph, input: &[f32]) -> Result<(Vec<Vec<f32>>, Vec
                 let x = tensors.get(*input).ok_or_else(bad)?;
                 perm.iter().map(|&i| at(x, i)).collect::<Result<_>>()?
             }
+            Op::Softmax { input, rows } => {
+                let x: Vec<f64> = tensors.get(*input).ok_or_else(bad)?.iter().map(|&v| v as f64).collect();
+                zkinfer_models::softmax::softmax_f64(&x, rows).into_iter().map(|v| v as f32).collect()
+            }
             Op::Product(p) => {
                 let (x, y) = (tensors.get(p.inputs[0]).ok_or_else(bad)?, tensors.get(p.inputs[1]).ok_or_else(bad)?);
                 p.pairs(node.len())
@@ -135,6 +139,12 @@ pub fn int_forward(m: &QuantModel, input: &[i64]) -> Result<(Vec<Vec<i64>>, Vec<
                 let t = Instant::now();
                 let out = perm.iter().map(|&i| flat[*input][i as usize]).collect();
                 part("reshape", t);
+                out
+            }
+            QOp::Softmax { input, rows, exp, .. } => {
+                let t = Instant::now();
+                let out = zkinfer_models::softmax::softmax_int(&flat[*input], rows, exp, min, max, layer.scale);
+                part("softmax", t);
                 out
             }
             QOp::Product { kind, inputs, shift, act, .. } => {

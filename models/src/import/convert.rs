@@ -8,11 +8,11 @@ use tract_onnx::tract_core::ops::cnn::{Conv, MaxPool, SumPool};
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
 use tract_onnx::tract_core::ops::konst::Const;
-use tract_onnx::tract_core::ops::nn::{Reduce, Reducer};
+use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, Softmax};
 use tract_onnx::tract_core::ops::source::TypedSource;
 use ndarray::ArrayD;
 
-use super::{elementwise, linear, spatial, wiring};
+use super::{elementwise, linear, softmax, spatial, wiring};
 use crate::error::{ModelError, UnsupportedNode};
 use crate::graph::{Graph, Node, Op, TensorId};
 
@@ -112,6 +112,9 @@ fn lower(ctx: &Ctx) -> Lowered {
     }
     if let Some(g) = ctx.node.op_as::<Gather>() {
         return wiring::gather(ctx, g);
+    }
+    if let Some(s) = ctx.node.op_as::<Softmax>() {
+        return softmax::softmax(ctx, s);
     }
     if let Some(c) = ctx.node.op_as::<TypedConcat>() {
         return wiring::concat(ctx, c);

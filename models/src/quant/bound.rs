@@ -10,6 +10,7 @@
 //!   the bias adds `2^-(S+1)`, the rescale by `shift > 0` adds `2^-(q_scale + 1)`;
 //! - a product of two activations (no rounding before the rescale): per pair
 //!   `|x'| e(y) + |y'| e(x) + e(x) e(y)`, plus the rescale;
+//! - softmax: `crate::softmax` (its module doc derives the bound);
 //! - ReLU and max-pool are 1-Lipschitz (in the max norm for max-pool), a permutation moves
 //!   bounds with values;
 //! - table activations (sigmoid, tanh, GELU, erf, ...): `L e(q) + 2^-(out + 1)` with `L` the
@@ -97,6 +98,7 @@ pub fn error_bounds(model: &QuantModel, trace: &Trace) -> Result<Vec<Vec<f64>>> 
                 .map(|w| w.iter().map(|&j| bounds[*input][j as usize]).fold(0.0, f64::max))
                 .collect(),
             QOp::Permute { input, perm } => perm.iter().map(|&j| bounds[*input][j as usize]).collect(),
+            QOp::Softmax { input, rows, .. } => crate::softmax::error_bound(&bounds[*input], rows, &model.config),
             QOp::Product { inputs, shift, act, .. } => {
                 // x y - x' y' = x' (y - y') + y' (x - x') + (x - x')(y - y'), per pair.
                 let qs = q_scale(act, layer.scale);

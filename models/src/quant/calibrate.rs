@@ -138,6 +138,13 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
             Op::Permute { input, perm } => {
                 (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input)?, t)
             }
+            Op::Softmax { input, rows } => {
+                let in_scale = scale_of(&model, *input)?;
+                let exp = crate::softmax::exp_table(in_scale, cfg);
+                let sum_bits = crate::softmax::sum_bits(rows, cfg);
+                let op = QOp::Softmax { input: qid[*input], rows: rows.clone(), in_scale, exp, sum_bits };
+                (op, crate::softmax::out_scale(cfg), t)
+            }
             Op::Product(p) => {
                 // z = sum x0·x1 has scale s0 + s1; rescale to the calibrated scale, never up.
                 let acc = scale_of(&model, p.inputs[0])? + scale_of(&model, p.inputs[1])?;

@@ -94,6 +94,10 @@ impl QuantModel {
                     windows.iter().map(|w| w.iter().map(|&i| x[i as usize]).max().unwrap_or(0)).collect()
                 }
                 QOp::Permute { input, perm } => perm.iter().map(|&i| flat[*input][i as usize]).collect(),
+                QOp::Softmax { input, rows, exp, .. } => {
+                    let (min, h) = (self.config.min(), self.config.max());
+                    crate::softmax::softmax_int(&flat[*input], rows, exp, min, h, layer.scale)
+                }
                 QOp::Product { inputs, shift, act, .. } => {
                     let (x, y) = (&flat[inputs[0]], &flat[inputs[1]]);
                     let pairs = layer.op.product_pairs(layer.shape.iter().product()).unwrap_or_default();

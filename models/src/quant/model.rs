@@ -68,6 +68,10 @@ pub enum QOp {
     /// Products of two activations (see [`crate::product`]): `z_j = sum x0[a]·x1[b]` over
     /// output `j`'s pairs at scale `s0 + s1`, then `y_j = act(round_shift(z_j, shift))`.
     Product { kind: ProductKind, inputs: [TensorId; 2], blocks: Vec<ProductBlock>, shift: u32, act: QAct },
+    /// Softmax of each row (see [`crate::softmax`] for the integer specification): `exp` is the
+    /// table `EXP[u - min]` for the input's scale `in_scale`, `sum_bits` the width of the
+    /// division's remainder checks; the output scale is `bits - 2`.
+    Softmax { input: TensorId, rows: Vec<Vec<u32>>, in_scale: i32, exp: Vec<i64>, sum_bits: u32 },
 }
 
 impl QOp {
@@ -85,7 +89,9 @@ impl QOp {
         match self {
             QOp::Affine { inputs, .. } => inputs.clone(),
             QOp::Product { inputs, .. } => inputs.to_vec(),
-            QOp::Activation { input, .. } | QOp::MaxPool { input, .. } | QOp::Permute { input, .. } => vec![*input],
+            QOp::Activation { input, .. } | QOp::MaxPool { input, .. } | QOp::Permute { input, .. } | QOp::Softmax { input, .. } => {
+                vec![*input]
+            }
         }
     }
 }

@@ -90,6 +90,18 @@ impl QuantModel {
                     count("permutation entries", perm.len())?;
                     perm.iter().try_for_each(|&idx| in_range("permutation", idx, len))?;
                 }
+                QOp::Softmax { input, rows, exp, sum_bits, .. } => {
+                    let len = len_of(*input)?;
+                    count("elements in the input", len)?;
+                    crate::softmax::check_rows(rows, len).map_err(|r| err(name, r))?;
+                    let (lo, hi) = (self.config.min(), self.config.max());
+                    if exp.len() != 1usize << self.config.bits || exp.iter().any(|v| !(lo..=hi).contains(v)) {
+                        return Err(err(name, "the softmax exp table does not cover the range with values in it".into()));
+                    }
+                    if *sum_bits != crate::softmax::sum_bits(rows, &self.config) || layer.scale != crate::softmax::out_scale(&self.config) {
+                        return Err(err(name, "softmax remainder width or output scale does not follow the settings".into()));
+                    }
+                }
                 QOp::Product { kind, inputs, blocks, shift, act } => {
                     let lens = [len_of(inputs[0])?, len_of(inputs[1])?];
                     check_shift(*shift)?;
