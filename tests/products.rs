@@ -55,6 +55,12 @@ fn a_product_model_needs_the_products_setting() {
     let p = prepared("mul_two");
     let e = CircuitSpec::compile_params(&p.circuit, &CircuitParams { width: 4, ..Default::default() }).unwrap_err();
     assert!(e.to_string().contains("products"), "{e}");
+    // compile, prove and bench switch the chips on for the models that need them only.
+    let base = CircuitParams::default();
+    assert!(pipeline::with_model_chips(&p, &base).products);
+    assert!(!pipeline::with_model_chips(&p, &base).softmax);
+    assert!(pipeline::with_model_chips(&prepared("attention_softmax"), &base).softmax);
+    assert_eq!(pipeline::with_model_chips(&prepared("gemm_gelu"), &base), base);
 }
 
 /// `C = A·B` with `A` (2 x 3) the input's first six values, `B` (3 x 2) its last six, shift 2.
