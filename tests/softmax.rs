@@ -1,6 +1,8 @@
 //! Softmax in the circuit (row max as a max-pool, exp by table, sum, and a division with a
 //! range-checked remainder, `circuits::softmax`): the witness equals the quantized model's
-//! integer reference on the fixtures (last axis, a middle axis, two-head attention), mutated
+//! integer reference on the fixtures (last axis, a middle axis, two-head attention, causal
+//! masks written as `Where(mask, -inf, x)` and with `finfo.min`), masked outputs are constant
+//! 0 cells, mutated
 //! advice cells are rejected, a quotient off by one with a remainder that keeps the division
 //! equation true is rejected by the remainder's range lookups alone, and attention with a
 //! softmax proves and verifies with the real prover.
@@ -32,7 +34,7 @@ fn params(width: usize) -> CircuitParams {
 
 #[test]
 fn softmax_circuits_prove_the_integer_reference_and_reject_mutations() {
-    for name in ["softmax", "softmax_axis1", "attention_softmax"] {
+    for name in ["softmax", "softmax_axis1", "attention_softmax", "causal_softmax", "causal_finfo"] {
         let p = prepared(name);
         assert!(p.circuit.has_softmax(), "{name}");
         let n = p.graph.input_len();
@@ -45,6 +47,16 @@ fn softmax_circuits_prove_the_integer_reference_and_reject_mutations() {
             assert!(r.mutations >= r.advice_cells.min(10), "{name}: {r:?}");
         }
     }
+    // A causal mask's outputs are constant 0 cells: claiming another value is rejected.
+    let p = prepared("causal_softmax");
+    let q = p.quant.quantize_input(&[0.5; 16]).unwrap();
+    let c = ModelCircuit::<Fr>::new(p.circuit.clone(), params(4), [1; 32], Some(q)).unwrap();
+    let k = CircuitSpec::compile_params(&p.circuit, &params(4)).unwrap().k;
+    let mut inst = c.instances().unwrap();
+    assert_eq!(inst[1 + 16 + 1], Fr::zero(), "output (0, 1) is masked");
+    MockProver::run(k, &c, vec![inst.clone()]).unwrap().verify().unwrap();
+    inst[1 + 16 + 1] = Fr::one();
+    assert!(MockProver::run(k, &c, vec![inst]).unwrap().verify().is_err());
     let e = CircuitSpec::compile_params(&prepared("softmax").circuit, &CircuitParams { width: 4, ..Default::default() }).unwrap_err();
     assert!(e.to_string().contains("softmax"), "{e}");
 }
@@ -55,7 +67,7 @@ fn softmax_model() -> CircuitModel {
     let rows = vec![vec![0, 1, 2]];
     let exp = zkinfer::models::softmax::exp_table(4, &cfg);
     let sum_bits = zkinfer::models::softmax::sum_bits(&rows, &cfg);
-    let layer = SoftmaxLayer { input: 0, rows, exp, out_bits: 6, sum_bits };
+    let layer = SoftmaxLayer { input: 0, rows, masked: vec![], exp, out_bits: 6, sum_bits };
     CircuitModel { input_len: 3, bits: 8, layers: vec![Layer { name: "softmax".into(), kind: LayerKind::Softmax(layer) }] }
 }
 

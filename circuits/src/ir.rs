@@ -163,6 +163,9 @@ pub enum LayerKind {
 pub struct SoftmaxLayer {
     pub input: TensorId,
     pub rows: Vec<Vec<u32>>,
+    /// Outputs that are 0 (inputs masked with `-inf`, in no row).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub masked: Vec<u32>,
     /// `exp[u + 2^(bits-1)]` for every `u` of the activation range.
     pub exp: Vec<i64>,
     /// Output scale `F` (`y = e/S · 2^F`); `F + 1 <= bits`.

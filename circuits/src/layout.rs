@@ -460,7 +460,7 @@ pub fn layout<F: PrimeField>(
             LayerKind::Softmax(sm) => {
                 let div = SoftmaxDivChip::new(*cfg.softmax.as_ref().ok_or(Error::Synthesis)?);
                 let exp_tag = plan.act_tag(&exp_activation(sm, model.bits)).ok_or(Error::Synthesis)?;
-                let chips = SoftmaxChips { pool: &pool, dot: &dot, requant: &req, div: &div, exp_tag };
+                let chips = SoftmaxChips { pool: &pool, dot: &dot, requant: &req, div: &div, exp_tag, zero_cols: &cfg.advice[..=cfg.dot.width()] };
                 let out = softmax_layer(ctx, &chips, sm, tensor(sm.input)?, ints(sm.input), n, model.bits)?;
                 // Per element: the max-pool range, the exp lookup and range, three ranges.
                 let count = out.len();

@@ -14,12 +14,13 @@
 //!   dot + requant     u_i = x_i − M + H (dot row), e_i = EXP[u_i] (lookup, shift 0)   2L rows
 //!   dot rows          S = sum e_i                                        ceil(L / W) rows
 //!   division rows     e_i | S | y_i | r_i | t_i  (chips::softmax)        L rows
+//!   zero rows         masked outputs: cells equal to the constant 0      ceil(masked / (W + 1))
 //! ```
 //!
 //! `u_i` lies in the activation range because `M ≥ x_i` and `M − x_i < 2^b` are proved by the
 //! max-pool rows; the requant lookup checks it again and binds `e_i` to the table. The
 //! quantized model's `models::softmax` states the error bound against the float softmax.
-use halo2_proofs::{halo2curves::ff::PrimeField, plonk::Error};
+use halo2_proofs::{circuit::Value, halo2curves::ff::PrimeField, plonk::Error};
 
 use crate::chips::ctx::{ACell, Ctx};
 use crate::chips::dot::DotChip;
@@ -63,6 +64,12 @@ pub fn row_values(xs: &[i64], sm: &SoftmaxLayer, bits: u32) -> RowValues {
 /// covers the range with non-negative values, the output and remainder widths are supported.
 pub fn check(sm: &SoftmaxLayer, len: usize, bits: u32) -> Result<(), String> {
     let mut seen = vec![false; len];
+    for &i in &sm.masked {
+        match seen.get_mut(i as usize) {
+            Some(s) if !*s => *s = true,
+            _ => return Err(format!("masked element {i} repeated or outside {len}")),
+        }
+    }
     for (r, row) in sm.rows.iter().enumerate() {
         if row.is_empty() {
             return Err(format!("softmax row {r} is empty"));
@@ -95,6 +102,8 @@ pub struct SoftmaxChips<'a, F: PrimeField> {
     pub div: &'a SoftmaxDivChip<F>,
     /// Tag of the exp table.
     pub exp_tag: u64,
+    /// Advice columns for the constant-0 cells of masked outputs.
+    pub zero_cols: &'a [halo2_proofs::plonk::Column<halo2_proofs::plonk::Advice>],
 }
 
 /// Lays out a softmax layer over `n` samples (`x` their input cells one after the other,
@@ -130,7 +139,17 @@ pub fn softmax_layer<F: PrimeField>(
             for (k, (&i, e)) in row.iter().zip(&es).enumerate() {
                 let ints = vals.as_ref().and_then(|v| v.e.get(k).map(|&e| (e, v.sum)));
                 let y = chips.div.assign(ctx, e, &sum, ints, sm.out_bits, sm.sum_bits)?;
-                *out.get_mut(at(i)).ok_or(Error::Synthesis)? = Some(y);
+                *out.get_mut(b * len + i as usize).ok_or(Error::Synthesis)? = Some(y);
+            }
+        }
+        // Masked outputs: cells constrained to the constant 0, packed on shared rows.
+        if !sm.masked.is_empty() {
+            let start = ctx.alloc(sm.masked.len().div_ceil(chips.zero_cols.len().max(1)));
+            for (k, &i) in sm.masked.iter().enumerate() {
+                let col = *chips.zero_cols.get(k % chips.zero_cols.len().max(1)).ok_or(Error::Synthesis)?;
+                let z = ctx.assign_advice(col, start + k / chips.zero_cols.len().max(1), Value::known(F::ZERO));
+                ctx.constrain_constant(z.cell, F::ZERO)?;
+                *out.get_mut(b * len + i as usize).ok_or(Error::Synthesis)? = Some(z);
             }
         }
     }

@@ -165,7 +165,8 @@ pub enum Op {
     Product(Product),
     /// Softmax of each row (see [`crate::softmax`]); output `rows[r][i]` is the softmax of
     /// input `rows[r][i]` in its row.
-    Softmax { input: TensorId, rows: Vec<Vec<u32>> },
+    /// `masked` outputs (a `-inf` fill) are 0.
+    Softmax { input: TensorId, rows: Vec<Vec<u32>>, masked: Vec<u32> },
 }
 
 impl Op {
@@ -284,9 +285,9 @@ impl Graph {
                     perm.iter().try_for_each(|&i| inside(i, len))?;
                     perm.len()
                 }
-                Op::Softmax { input, rows } => {
+                Op::Softmax { input, rows, masked } => {
                     let len = len_of(*input)?;
-                    crate::softmax::check_rows(rows, len).map_err(err)?;
+                    crate::softmax::check_rows(rows, masked, len).map_err(err)?;
                     len
                 }
                 Op::Product(p) => {

@@ -1,6 +1,9 @@
 //! Softmax along an axis: the float definition, the integer specification the circuit proves
 //! (`zkinfer_circuits::softmax`), its tables and its error bound.
 //!
+//! Masked elements (a `-inf` fill of causal attention, `import::mask`) are in no row; their
+//! outputs are exactly 0 in the float, integer and circuit forms.
+//!
 //! The op holds `rows`: each row lists the input elements of one softmax (the elements along
 //! the axis at one index of the other axes); output element `rows[r][i]` is
 //! `exp(x_i - max_r) / sum_j exp(x_j - max_r)`, so the output has the input's shape.
@@ -78,9 +81,16 @@ pub fn softmax_int(x: &[i64], rows: &[Vec<u32>], exp: &[i64], min: i64, h: i64, 
     out
 }
 
-/// Rows partition the input: every element of `len` in exactly one row.
-pub fn check_rows(rows: &[Vec<u32>], len: usize) -> Result<(), String> {
+/// Rows and masked elements partition the input: every element of `len` in exactly one row,
+/// or masked.
+pub fn check_rows(rows: &[Vec<u32>], masked: &[u32], len: usize) -> Result<(), String> {
     let mut seen = vec![false; len];
+    for &i in masked {
+        match seen.get_mut(i as usize) {
+            Some(s) if !*s => *s = true,
+            _ => return Err(format!("masked element {i} repeated or outside {len}")),
+        }
+    }
     for (r, row) in rows.iter().enumerate() {
         if row.is_empty() {
             return Err(format!("softmax row {r} is empty"));
@@ -139,6 +149,7 @@ mod tests {
         // x = (1, 0, -8) at scale 4: softmax (0.7309, 0.2689, 0.0001).
         assert!((y[0] as f64 / (f as f64).exp2() - 0.7309).abs() < 2.0 / (f as f64).exp2(), "{}", y[0]);
         assert_eq!(sum_bits(&rows, &cfg), 9, "2·3·2^6 = 384 <= 2^9");
-        assert!(check_rows(&rows, 6).is_ok() && check_rows(&rows, 7).is_err() && check_rows(&[vec![0, 0]], 1).is_err());
+        assert!(check_rows(&rows, &[], 6).is_ok() && check_rows(&rows, &[], 7).is_err() && check_rows(&[vec![0, 0]], &[], 1).is_err());
+        assert!(check_rows(&rows, &[6], 7).is_ok() && check_rows(&rows, &[5], 6).is_err());
     }
 }

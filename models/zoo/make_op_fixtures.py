@@ -162,3 +162,23 @@ onnx.checker.check_model(att)
 path = os.path.join(OPS, "attention_softmax.onnx")
 onnx.save(att, path)
 print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
+
+# Constant-condition Where (tract's Iff), as torch's exporters write masked_fill:
+#   causal_softmax.onnx  Where(triu mask, -inf, x) then Softmax: a causal attention mask
+#   causal_finfo.onnx    the same with torch.finfo(float32).min (Hugging Face's fill) and the
+#                        branches swapped: Where(tril, x, min)
+#   where_const.onnx     Where(mask, x, 0.5): finite, an index map with constants
+#   masked_relu.onnx     Where(mask, -inf, x) then Relu: refused (only a Softmax reads a mask)
+B = lambda name, v: numpy_helper.from_array(np.asarray(v, dtype=bool), name)
+T = 4
+upper = np.triu(np.ones((1, T, T)), 1).astype(bool)
+op("causal_softmax", [N("Where", ["m", "ninf", "input"], ["w"], name="masked_fill"),
+                      N("Softmax", ["w"], ["output"], name="softmax", axis=-1)],
+   [B("m", upper), c("ninf", -np.inf)], [1, T, T], [1, T, T])
+op("causal_finfo", [N("Where", ["m", "input", "lo"], ["w"], name="where"),
+                    N("Softmax", ["w"], ["output"], name="softmax", axis=-1)],
+   [B("m", ~upper), c("lo", np.finfo(np.float32).min)], [1, T, T], [1, T, T])
+op("where_const", [N("Where", ["m", "input", "half"], ["output"], name="where")],
+   [B("m", [[True, False, True, False, False, True]]), c("half", 0.5)], [1, 6], [1, 6])
+op("masked_relu", [N("Where", ["m", "ninf", "input"], ["w"], name="masked_fill"), N("Relu", ["w"], ["output"], name="relu")],
+   [B("m", upper), c("ninf", -np.inf)], [1, T, T], [1, T, T])

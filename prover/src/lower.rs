@@ -105,12 +105,14 @@ pub fn lower(m: &QuantModel) -> CircuitModel {
                 QOp::Softmax {
                     input,
                     rows,
+                    masked,
                     exp,
                     sum_bits,
                     ..
                 } => LayerKind::Softmax(SoftmaxLayer {
                     input: *input,
                     rows: rows.clone(),
+                    masked: masked.clone(),
                     exp: exp.clone(),
                     out_bits: l.scale.max(0) as u32,
                     sum_bits: *sum_bits,

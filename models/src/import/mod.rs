@@ -8,6 +8,7 @@ mod convert;
 mod elementwise;
 mod gelu_tanh;
 mod linear;
+mod mask;
 mod product;
 mod softmax;
 mod spatial;

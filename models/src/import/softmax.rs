@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use tract_onnx::tract_core::ops::nn::{Softmax, SoftmaxKind};
 
-use super::convert::{Ctx, Lowered, Unsupported};
+use super::convert::{Ctx, Lowered, Unsupported, Value};
 use super::index::coords;
 use crate::graph::Op;
 
@@ -12,7 +12,10 @@ pub(crate) fn softmax(ctx: &Ctx, s: &Softmax) -> Lowered {
     if s.kind != SoftmaxKind::Softmax || s.quant_output_dt.is_some() {
         return Err(Unsupported(format!("{:?} (quantized output: {:?}) is not supported", s.kind, s.quant_output_dt)));
     }
-    let input = ctx.tensor(0)?;
+    let (input, masked) = match ctx.inputs.first() {
+        Some(Value::Masked { tensor, masked }) => (*tensor, masked.clone()),
+        _ => (ctx.tensor(0)?, vec![]),
+    };
     let shape = &ctx.input_shapes[0];
     if s.axes.is_empty() || s.axes.iter().any(|&a| a >= shape.len()) || ctx.out_shape != *shape {
         return Err(Unsupported(format!("softmax over axes {:?} of shape {shape:?}", s.axes)));
@@ -30,9 +33,15 @@ pub(crate) fn softmax(ctx: &Ctx, s: &Softmax) -> Lowered {
         if r == next {
             rows.push(vec![]);
         }
-        rows[r].push(i as u32);
+        if !masked.get(i).copied().unwrap_or(false) {
+            rows[r].push(i as u32);
+        }
     }
-    Ok(Op::Softmax { input, rows })
+    if rows.iter().any(Vec::is_empty) {
+        return Err(Unsupported("a softmax row is masked entirely (its float value is NaN)".into()));
+    }
+    let masked = (0..n as u32).filter(|&i| masked.get(i as usize).copied().unwrap_or(false)).collect();
+    Ok(Op::Softmax { input, rows, masked })
 }
 
 #[cfg(test)]

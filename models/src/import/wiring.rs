@@ -152,6 +152,7 @@ pub(crate) fn concat(ctx: &Ctx, c: &TypedConcat) -> Lowered {
                 Row { bias: k.iter().nth(flat).copied().unwrap_or(0.0), terms: vec![] }
             }
             (Value::Tensor(_), None) => return Err(Unsupported("concat input without a source".into())),
+            (Value::NegInf | Value::Masked { .. }, _) => return Err(Unsupported("concat of a -inf mask".into())),
         });
     }
     Ok(Op::Affine(Affine { kind: AffineKind::Concat, inputs: sources, rows, params: constants }))

@@ -138,11 +138,11 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
             Op::Permute { input, perm } => {
                 (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input)?, t)
             }
-            Op::Softmax { input, rows } => {
+            Op::Softmax { input, rows, masked } => {
                 let in_scale = scale_of(&model, *input)?;
                 let exp = crate::softmax::exp_table(in_scale, cfg);
                 let sum_bits = crate::softmax::sum_bits(rows, cfg);
-                let op = QOp::Softmax { input: qid[*input], rows: rows.clone(), in_scale, exp, sum_bits };
+                let op = QOp::Softmax { input: qid[*input], rows: rows.clone(), masked: masked.clone(), in_scale, exp, sum_bits };
                 (op, crate::softmax::out_scale(cfg), t)
             }
             Op::Product(p) => {

@@ -71,7 +71,8 @@ pub enum QOp {
     /// Softmax of each row (see [`crate::softmax`] for the integer specification): `exp` is the
     /// table `EXP[u - min]` for the input's scale `in_scale`, `sum_bits` the width of the
     /// division's remainder checks; the output scale is `bits - 2`.
-    Softmax { input: TensorId, rows: Vec<Vec<u32>>, in_scale: i32, exp: Vec<i64>, sum_bits: u32 },
+    /// `masked` outputs are 0.
+    Softmax { input: TensorId, rows: Vec<Vec<u32>>, masked: Vec<u32>, in_scale: i32, exp: Vec<i64>, sum_bits: u32 },
 }
 
 impl QOp {

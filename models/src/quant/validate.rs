@@ -90,10 +90,10 @@ impl QuantModel {
                     count("permutation entries", perm.len())?;
                     perm.iter().try_for_each(|&idx| in_range("permutation", idx, len))?;
                 }
-                QOp::Softmax { input, rows, exp, sum_bits, .. } => {
+                QOp::Softmax { input, rows, masked, exp, sum_bits, .. } => {
                     let len = len_of(*input)?;
                     count("elements in the input", len)?;
-                    crate::softmax::check_rows(rows, len).map_err(|r| err(name, r))?;
+                    crate::softmax::check_rows(rows, masked, len).map_err(|r| err(name, r))?;
                     let (lo, hi) = (self.config.min(), self.config.max());
                     if exp.len() != 1usize << self.config.bits || exp.iter().any(|v| !(lo..=hi).contains(v)) {
                         return Err(err(name, "the softmax exp table does not cover the range with values in it".into()));
