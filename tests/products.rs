@@ -1,6 +1,7 @@
 //! Products of two activations in the circuit (the Freivalds chip with a witness right factor):
 //! the two-head attention products `Q·Kᵀ` and `scores·V` as tract declutters a torch-style
-//! export, element-wise `Mul` of two activations and `Square`. The circuit's integer witness
+//! export, element-wise `Mul` of two activations and `Square`, and the two products of an RMS
+//! norm (LayerNormalization after tract's declutter). The circuit's integer witness
 //! equals the quantized model's reference, mutated advice cells are rejected, a consistent
 //! wrong product (accumulator, quotient and output all shifted so every requant constraint
 //! holds) is rejected by the Freivalds check alone, and the attention fixture proves and
@@ -22,7 +23,9 @@ use zkinfer::verifier::{verify, VerifierParams};
 use halo2_proofs::dev::{MockProver, VerifyFailure};
 use halo2_proofs::halo2curves::bn256::Fr;
 
-const FIXTURES: [&str; 4] = ["attention_heads", "mul_two", "mul_square", "gelu_pow2_chain"];
+/// The last two: LayerNormalization and the decomposed RMS chain, whose RmsNorm is quantized
+/// as a sum of squares (a product) with the rsqrt table fused, then x times its row's factor.
+const FIXTURES: [&str; 6] = ["attention_heads", "mul_two", "mul_square", "gelu_pow2_chain", "layer_norm", "rms_norm_chain"];
 
 fn prepared(name: &str) -> pipeline::Prepared {
     let path = fixture(&format!("ops/{name}.onnx"));

@@ -9,6 +9,7 @@ pub mod error;
 pub mod float;
 pub mod graph;
 pub mod import;
+pub mod norm;
 pub mod product;
 pub mod quant;
 pub mod simplify;

@@ -182,3 +182,15 @@ op("where_const", [N("Where", ["m", "input", "half"], ["output"], name="where")]
    [B("m", [[True, False, True, False, False, True]]), c("half", 0.5)], [1, 6], [1, 6])
 op("masked_relu", [N("Where", ["m", "ninf", "input"], ["w"], name="masked_fill"), N("Relu", ["w"], ["output"], name="relu")],
    [B("m", upper), c("ninf", -np.inf)], [1, T, T], [1, T, T])
+
+# Normalization (tract declutters LayerNormalization into Reduce<Sum>, Mul, Sub, its RmsNorm and
+# the scale and shift):
+#   layer_norm.onnx       LayerNormalization over the last axis of [1, 3, 8] with scale and bias
+#   rms_norm_chain.onnx   x / Sqrt(ReduceMean(x * x) + eps), the decomposed RMS norm
+op("layer_norm", [N("LayerNormalization", ["input", "g", "b"], ["output"], name="ln", axis=-1, epsilon=1e-5)],
+   [c("g", 1 + 0.3 * q.standard_normal(8)), c("b", 0.2 * q.standard_normal(8))], [1, 3, 8], [1, 3, 8], opset=17)
+op("rms_norm_chain", [N("Mul", ["input", "input"], ["sq"], name="square"),
+                      N("ReduceMean", ["sq"], ["ms"], name="mean", axes=[-1], keepdims=1),
+                      N("Add", ["ms", "eps"], ["mse"], name="add_eps"), N("Sqrt", ["mse"], ["r"], name="sqrt"),
+                      N("Div", ["input", "r"], ["output"], name="div")],
+   [c("eps", 1e-6)], [1, 3, 8], [1, 3, 8])

@@ -60,6 +60,7 @@ pub fn float_forward(graph: &Graph, input: &[f32]) -> Result<(Vec<Vec<f32>>, Vec
                 let x = tensors.get(*input).ok_or_else(bad)?;
                 perm.iter().map(|&i| at(x, i)).collect::<Result<_>>()?
             }
+            Op::RmsNorm { input, rows, eps } => zkinfer_models::norm::rms_norm_f64(tensors.get(*input).ok_or_else(bad)?, rows, *eps),
             Op::Softmax { input, rows, .. } => {
                 let x: Vec<f64> = tensors.get(*input).ok_or_else(bad)?.iter().map(|&v| v as f64).collect();
                 zkinfer_models::softmax::softmax_f64(&x, rows).into_iter().map(|v| v as f32).collect()

@@ -8,11 +8,11 @@ use tract_onnx::tract_core::ops::cnn::{Conv, MaxPool, SumPool};
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
 use tract_onnx::tract_core::ops::konst::Const;
-use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, Softmax};
+use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax};
 use tract_onnx::tract_core::ops::source::TypedSource;
 use ndarray::ArrayD;
 
-use super::{elementwise, linear, mask, softmax, spatial, wiring};
+use super::{elementwise, linear, mask, norm, softmax, spatial, wiring};
 use tract_onnx::tract_core::ops::logic::Iff;
 use crate::error::{ModelError, UnsupportedNode};
 use crate::graph::{Graph, Node, Op, TensorId};
@@ -125,6 +125,9 @@ fn lower(ctx: &Ctx) -> Lowered {
     }
     if let Some(g) = ctx.node.op_as::<Gather>() {
         return wiring::gather(ctx, g);
+    }
+    if let Some(r) = ctx.node.op_as::<RmsNorm>() {
+        return norm::rms_norm(ctx, r);
     }
     if let Some(s) = ctx.node.op_as::<Softmax>() {
         return softmax::softmax(ctx, s);

@@ -9,6 +9,7 @@ mod elementwise;
 mod gelu_tanh;
 mod linear;
 mod mask;
+mod norm;
 mod product;
 mod softmax;
 mod spatial;

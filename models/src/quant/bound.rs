@@ -10,6 +10,8 @@
 //!   the bias adds `2^-(S+1)`, the rescale by `shift > 0` adds `2^-(q_scale + 1)`;
 //! - a product of two activations (no rounding before the rescale): per pair
 //!   `|x'| e(y) + |y'| e(x) + e(x) e(y)`, plus the rescale;
+//! - the reciprocal square root of an RMS norm: the local slope and the entry's error
+//!   (`crate::norm`);
 //! - softmax: `crate::softmax` (its module doc derives the bound);
 //! - ReLU and max-pool are 1-Lipschitz (in the max norm for max-pool), a permutation moves
 //!   bounds with values;
@@ -22,6 +24,7 @@
 //! relative slack on top of this bound.
 use super::forward::Trace;
 use super::model::{QAct, QOp, QuantModel};
+use crate::graph::Nonlinearity;
 use crate::error::{ModelError, Result};
 
 fn half_unit(scale: i32) -> f64 {
@@ -36,6 +39,19 @@ fn through_act(act: &QAct, e_q: f64, out: i32) -> f64 {
         QAct::Table { f, .. } => {
             f.lipschitz() * e_q + half_unit(out)
         }
+    }
+}
+
+/// [`through_act`] for the reciprocal square root at the looked-up value `q`: the slope at the
+/// low end of `q`'s interval (`|f'|` decreases) and the entry's own rounding or clamping error.
+fn through_rsqrt(act: &QAct, q: i64, e_q: f64, out: i32) -> f64 {
+    match act {
+        QAct::Table { f: f @ Nonlinearity::Rsqrt { n, eps }, min, in_scale, values } => {
+            let u = q as f64 * (-(*in_scale as f64)).exp2();
+            let entry = values.get((q - min) as usize).copied().unwrap_or(0) as f64 * (-(out as f64)).exp2();
+            crate::norm::rsqrt_slope(u - e_q, *n, f32::from_bits(*eps)) * e_q + (entry - f.apply(u)).abs()
+        }
+        _ => through_act(act, e_q, out),
     }
 }
 
@@ -110,13 +126,16 @@ pub fn error_bounds(model: &QuantModel, trace: &Trace) -> Result<Vec<Vec<f64>>> 
                     .iter()
                     .map(|ps| {
                         let mut e = rescale;
+                        let mut z = 0i128;
                         for &(a, b) in ps {
+                            z += flat[inputs[0]][a as usize] as i128 * flat[inputs[1]][b as usize] as i128;
                             let (a, b) = (a as usize, b as usize);
                             let (x, y) = (flat[inputs[0]][a].abs() as f64 * ua, flat[inputs[1]][b].abs() as f64 * ub);
                             let (ex, ey) = (bounds[inputs[0]][a], bounds[inputs[1]][b]);
                             e += x * ey + y * ex + ex * ey;
                         }
-                        through_act(act, e, layer.scale)
+                        let q = super::forward::round_shift(z, *shift) as i64;
+                        through_rsqrt(act, q, e, layer.scale)
                     })
                     .collect()
             }

@@ -138,6 +138,45 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
             Op::Permute { input, perm } => {
                 (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input)?, t)
             }
+            Op::RmsNorm { input, rows, eps } => {
+                // Two layers (see `crate::norm`): the sum of squares of each row with the
+                // reciprocal square root fused, then x times its row's factor.
+                let s = scale_of(&model, *input)?;
+                let l = rows.first().map_or(1, Vec::len);
+                let sq_max = l as f64 * max_abs[*input] * max_abs[*input];
+                let shift = (2 * s - scale_for(sq_max, cfg)).clamp(0, cfg.max_shift as i32);
+                let v_scale = 2 * s - shift;
+                let f = Nonlinearity::Rsqrt { n: l as u32, eps: eps.to_bits() };
+                let blocks = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(r, row)| crate::graph::ProductBlock {
+                        m: 1,
+                        n: row.len() as u32,
+                        a: row.clone(),
+                        b: vec![row.iter().enumerate().map(|(k, &i)| (k as u32, i)).collect()],
+                        c: vec![r as u32],
+                    })
+                    .collect();
+                let inputs = [qid[*input], qid[*input]];
+                let kind = crate::graph::ProductKind::MatMul;
+                let op = QOp::Product { kind, inputs, blocks, shift: shift as u32, act: activation(f, v_scale, cfg) };
+                let t_scale = out_scale(f, v_scale, cfg);
+                let name = format!("{}.rsqrt", node.name);
+                model.layers.push(QLayer { name, op, shape: vec![rows.len()], scale: t_scale });
+                let factor = model.layers.len();
+                let mut ib = vec![0u32; graph.nodes[t - 1].len()];
+                for (r, row) in rows.iter().enumerate() {
+                    for &i in row {
+                        ib[i as usize] = r as u32;
+                    }
+                }
+                let n_el = ib.len() as u32;
+                let p = crate::product::Product::elementwise([qid[*input], factor], (0..n_el).collect(), ib);
+                let shift = (s + t_scale - scale_for(max_abs[t], cfg)).clamp(0, cfg.max_shift as i32);
+                let op = QOp::Product { kind: p.kind, inputs: p.inputs, blocks: p.blocks, shift: shift as u32, act: QAct::Identity };
+                (op, s + t_scale - shift, t)
+            }
             Op::Softmax { input, rows, masked } => {
                 let in_scale = scale_of(&model, *input)?;
                 let exp = crate::softmax::exp_table(in_scale, cfg);
