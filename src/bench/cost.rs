@@ -29,7 +29,10 @@ pub fn class_of(kind: &str) -> &'static str {
         "matmul" | "conv" | "avgpool" | "scale" | "add" => "linear",
         // Products of two activations: bilinear, proved by Freivalds checks.
         "matmul_act" | "mul_act" => "product",
-        "relu" | "sigmoid" | "tanh" | "maxpool" | "softmax" => "nonlinear",
+        // Tables (every `Nonlinearity`), the softmax and the RMS norm (whose float op becomes a
+        // product with the rsqrt table and a product).
+        "relu" | "sigmoid" | "tanh" | "gelu" | "gelu_tanh" | "silu" | "erf" | "hard_swish" | "abs" | "rsqrt" | "maxpool"
+        | "softmax" | "rms_norm" => "nonlinear",
         "rescale" => "rescale",
         _ => "data",
     }
