@@ -143,6 +143,14 @@ pub fn eval(model: &CircuitModel, input: &[i64]) -> Result<Witness, CircuitError
                 }
                 (ys, None)
             }
+            LayerKind::Embedding { input, tables } => {
+                let mut ys = Vec::new();
+                for (t, &x) in get(*input).iter().enumerate() {
+                    let q = requant_value(&layer.name, t, x as i128, 0, model.bits)?;
+                    ys.extend(tables.iter().map(|a| apply_activation(a, q)));
+                }
+                (ys, None)
+            }
             LayerKind::Softmax(sm) => {
                 let x = get(sm.input);
                 let mut ys = vec![0; x.len()];

@@ -155,6 +155,12 @@ pub enum LayerKind {
     },
     Product(ProductLayer),
     Softmax(SoftmaxLayer),
+    /// `y[t·D + d] = tables[d](x[t])` (an embedding: column `d` of a constant table looked up
+    /// by the id `x[t]`; `D = tables.len()`), one requant row with shift 0 per output.
+    Embedding {
+        input: TensorId,
+        tables: Vec<Activation>,
+    },
 }
 
 /// Softmax of each row of `input` ([`crate::softmax`] states the integer semantics): output

@@ -457,6 +457,21 @@ pub fn layout<F: PrimeField>(
                 }
                 (out, "maxpool", lookups)
             }
+            LayerKind::Embedding { input, tables } => {
+                // One requant row per output: the id copied, shift 0, column d's table.
+                let x = tensor(*input)?;
+                let xi = ints(*input);
+                let mut out = Vec::with_capacity(x.len() * tables.len());
+                for (t, c) in x.iter().enumerate() {
+                    for act in tables {
+                        let tag = plan.act_tag(act).ok_or(Error::Synthesis)?;
+                        let rq = RequantOp { shift: 0, tag, act };
+                        out.push(req.assign(ctx, c, xi.and_then(|v| v.get(t)).copied(), rq)?);
+                    }
+                }
+                let count = out.len();
+                (out, "embedding", 2 * count)
+            }
             LayerKind::Softmax(sm) => {
                 let div = SoftmaxDivChip::new(*cfg.softmax.as_ref().ok_or(Error::Synthesis)?);
                 let exp_tag = plan.act_tag(&exp_activation(sm, model.bits)).ok_or(Error::Synthesis)?;

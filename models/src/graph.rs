@@ -175,6 +175,9 @@ pub enum Op {
     /// makes of LayerNormalization after the centering and before the scale and shift);
     /// quantized as two products and a reciprocal-square-root table (see `quant::calibrate`).
     RmsNorm { input: TensorId, rows: Vec<Vec<u32>>, eps: f32 },
+    /// Rows of the constant `table` (`dim` columns) picked by the integer ids of `input`
+    /// (see [`crate::embedding`]).
+    Embedding { input: TensorId, table: Vec<f32>, dim: usize },
     /// Softmax of each row (see [`crate::softmax`]); output `rows[r][i]` is the softmax of
     /// input `rows[r][i]` in its row.
     /// `masked` outputs (a `-inf` fill) are 0.
@@ -191,7 +194,8 @@ impl Op {
             | Op::MaxPool { input, .. }
             | Op::Permute { input, .. }
             | Op::Softmax { input, .. }
-            | Op::RmsNorm { input, .. } => vec![*input],
+            | Op::RmsNorm { input, .. }
+            | Op::Embedding { input, .. } => vec![*input],
         }
     }
     pub fn label(&self) -> &'static str {
@@ -203,6 +207,7 @@ impl Op {
             Op::Product(p) => p.kind.label(),
             Op::Softmax { .. } => "softmax",
             Op::RmsNorm { .. } => "rms_norm",
+            Op::Embedding { .. } => "embedding",
         }
     }
 }
@@ -299,6 +304,12 @@ impl Graph {
                     let len = len_of(*input)?;
                     perm.iter().try_for_each(|&i| inside(i, len))?;
                     perm.len()
+                }
+                Op::Embedding { input, table, dim } => {
+                    if *dim == 0 || table.is_empty() || table.len() % dim != 0 || table.iter().any(|v| !v.is_finite()) {
+                        return Err(err(format!("embedding table of {} values in {dim} columns", table.len())));
+                    }
+                    len_of(*input)? * dim
                 }
                 Op::RmsNorm { input, rows, eps } => {
                     let len = len_of(*input)?;

@@ -5,6 +5,7 @@
 //! [`QuantModel::forward`] is the integer specification the circuit proves.
 pub mod accuracy;
 pub mod data;
+pub mod embedding;
 pub mod error;
 pub mod float;
 pub mod graph;

@@ -179,7 +179,7 @@ fn remove_dead(g: Graph) -> Graph {
         match &mut node.op {
             Op::Affine(a) => a.inputs.iter_mut().for_each(|i| *i = remap[*i]),
             Op::Product(p) => p.inputs.iter_mut().for_each(|i| *i = remap[*i]),
-            Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } | Op::Softmax { input, .. } | Op::RmsNorm { input, .. } => {
+            Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } | Op::Softmax { input, .. } | Op::RmsNorm { input, .. } | Op::Embedding { input, .. } => {
                 *input = remap[*input]
             }
         }

@@ -156,7 +156,7 @@ fn rounding_profile(model: &QuantModel) -> (f64, usize) {
                 coarsest = coarsest.min(l.scale).min(*in_scale);
                 continue;
             }
-            QOp::MaxPool { .. } | QOp::Permute { .. } => continue,
+            QOp::MaxPool { .. } | QOp::Permute { .. } | QOp::Embedding { .. } => continue,
         };
         layers += 1;
         coarsest = coarsest.min(l.scale);
@@ -172,3 +172,17 @@ pub fn labels(g: &Graph) -> Vec<&'static str> {
     g.nodes.iter().map(|n| n.op.label()).collect()
 }
 
+
+/// [`tract_run`] for a model whose input is int64 token ids (`x` holds integers).
+pub fn tract_run_ids(path: &std::path::Path, x: &[f32]) -> (Vec<usize>, Vec<f32>) {
+    let plan = tract_onnx::onnx()
+        .model_for_path(path)
+        .and_then(|m| m.into_optimized())
+        .and_then(|m| m.into_runnable())
+        .unwrap_or_else(|e| panic!("tract cannot run {}: {e:?}", path.display()));
+    let ids: Vec<i64> = x.iter().map(|&v| v as i64).collect();
+    let input = Tensor::from_shape(&[1, ids.len()], &ids).unwrap();
+    let out = plan.run(tvec!(input.into_tvalue())).unwrap();
+    let view = out[0].to_plain_array_view::<f32>().unwrap();
+    (view.shape().to_vec(), view.iter().copied().collect())
+}

@@ -194,3 +194,22 @@ op("rms_norm_chain", [N("Mul", ["input", "input"], ["sq"], name="square"),
                       N("Add", ["ms", "eps"], ["mse"], name="add_eps"), N("Sqrt", ["mse"], ["r"], name="sqrt"),
                       N("Div", ["input", "r"], ["output"], name="div")],
    [c("eps", 1e-6)], [1, 3, 8], [1, 3, 8])
+
+# Embeddings, as torch exports nn.Embedding: an int64 input of token ids, Gather of the table's
+# rows (tract casts our f32 view of the ids to i64 before it), a position embedding folded to a
+# constant Add, then a MatMul:
+#   embedding.onnx   ids [1, 4] in a vocabulary of 11, width 6 -> [1, 4, 3]
+ids = helper.make_tensor_value_info("ids", TensorProto.INT64, [1, 4])
+y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4, 3])
+m = helper.make_model(helper.make_graph(
+    [N("Gather", ["tok", "ids"], ["e"], name="tok_embedding", axis=0), N("Add", ["e", "pos"], ["h"], name="add_pos"),
+     N("MatMul", ["h", "W"], ["output"], name="fc")], "embedding", [ids], [y],
+    [c("tok", q.standard_normal((11, 6))), c("pos", q.standard_normal((1, 4, 6)) * 0.5), c("W", q.standard_normal((6, 3)) * 0.4)]))
+m.opset_import[0].version = 13
+m.ir_version = 8
+onnx.checker.check_model(m)
+path = os.path.join(OPS, "embedding.onnx")
+onnx.save(m, path)
+got = ReferenceEvaluator(onnx.load(path)).run(None, {"ids": np.array([[1, 5, 3, 10]], dtype=np.int64)})[0]
+assert got.shape == (1, 4, 3)
+print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")

@@ -102,6 +102,18 @@ pub fn lower(m: &QuantModel) -> CircuitModel {
                     input: *input,
                     perm: perm.clone(),
                 },
+                QOp::Embedding { input, tables } => LayerKind::Embedding {
+                    input: *input,
+                    tables: tables
+                        .iter()
+                        .enumerate()
+                        .map(|(d, values)| Activation::Table {
+                            name: format!("embedding[{d}]"),
+                            min: m.config.min(),
+                            values: values.clone(),
+                        })
+                        .collect(),
+                },
                 QOp::Softmax {
                     input,
                     rows,

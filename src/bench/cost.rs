@@ -140,6 +140,15 @@ pub fn breakdown(quant: &QuantModel, spec: &CircuitSpec, float: &[Part], int: &[
                 e.lookups += stats.lookups;
                 continue;
             }
+            QOp::Embedding { .. } => {
+                let e = entry(&mut kinds, "embedding");
+                e.layers += 1;
+                e.elements += n;
+                e.rows += stats.rows;
+                e.advice_cells += stats.advice_cells;
+                e.lookups += stats.lookups;
+                continue;
+            }
             QOp::Softmax { .. } => {
                 let e = entry(&mut kinds, "softmax");
                 e.layers += 1;

@@ -60,6 +60,7 @@ pub fn float_forward(graph: &Graph, input: &[f32]) -> Result<(Vec<Vec<f32>>, Vec
                 let x = tensors.get(*input).ok_or_else(bad)?;
                 perm.iter().map(|&i| at(x, i)).collect::<Result<_>>()?
             }
+            Op::Embedding { input, table, dim } => zkinfer_models::embedding::embed_f64(tensors.get(*input).ok_or_else(bad)?, table, *dim),
             Op::RmsNorm { input, rows, eps } => zkinfer_models::norm::rms_norm_f64(tensors.get(*input).ok_or_else(bad)?, rows, *eps),
             Op::Softmax { input, rows, .. } => {
                 let x: Vec<f64> = tensors.get(*input).ok_or_else(bad)?.iter().map(|&v| v as f64).collect();
@@ -140,6 +141,12 @@ pub fn int_forward(m: &QuantModel, input: &[i64]) -> Result<(Vec<Vec<i64>>, Vec<
                 let t = Instant::now();
                 let out = perm.iter().map(|&i| flat[*input][i as usize]).collect();
                 part("reshape", t);
+                out
+            }
+            QOp::Embedding { input, tables } => {
+                let t = Instant::now();
+                let out = flat[*input].iter().flat_map(|&q| tables.iter().map(move |t| t.get((q - min) as usize).copied().unwrap_or(0))).collect();
+                part("embedding", t);
                 out
             }
             QOp::Softmax { input, rows, exp, .. } => {

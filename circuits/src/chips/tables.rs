@@ -53,6 +53,7 @@ impl TablePlan {
                 LayerKind::Affine(a) => use_requant(&a.requant.act, a.requant.shift),
                 LayerKind::Requant { requant, .. } => use_requant(&requant.act, requant.shift),
                 LayerKind::Product(p) => use_requant(&p.requant.act, p.requant.shift),
+                LayerKind::Embedding { tables, .. } => tables.iter().for_each(|a| use_requant(a, 0)),
                 LayerKind::Softmax(sm) => {
                     // exp by table at shift 0, the row max (a max-pool), y and the remainder.
                     use_requant(&crate::softmax::exp_activation(sm, model.bits), 0);

@@ -13,6 +13,7 @@ use tract_onnx::tract_core::ops::source::TypedSource;
 use ndarray::ArrayD;
 
 use super::{elementwise, linear, mask, norm, softmax, spatial, wiring};
+use tract_onnx::tract_core::ops::cast::Cast;
 use tract_onnx::tract_core::ops::logic::Iff;
 use crate::error::{ModelError, UnsupportedNode};
 use crate::graph::{Graph, Node, Op, TensorId};
@@ -200,6 +201,14 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
             continue;
         }
         let ctx = Ctx { inputs, input_shapes, out_shape: out_shape.clone(), node };
+        // Token ids: the model input cast to an integer type is the input itself (its values
+        // are integers; an embedding reads them at scale 0).
+        if let Some(c) = node.op_as::<Cast>() {
+            if matches!(ctx.inputs.first(), Some(Value::Tensor(0))) && c.to.is_integer() {
+                values.insert(out, Value::Tensor(0));
+                continue;
+            }
+        }
         if node.op_as::<Iff>().is_some() {
             match mask::iff(&ctx) {
                 Ok(mask::Selected::Masked(v)) => {

@@ -114,6 +114,8 @@ pub fn error_bounds(model: &QuantModel, trace: &Trace) -> Result<Vec<Vec<f64>>> 
                 .map(|w| w.iter().map(|&j| bounds[*input][j as usize]).fold(0.0, f64::max))
                 .collect(),
             QOp::Permute { input, perm } => perm.iter().map(|&j| bounds[*input][j as usize]).collect(),
+            // Exact integer ids: the table's rounding only (see `crate::embedding`).
+            QOp::Embedding { input, tables } => vec![half_unit(layer.scale); flat[*input].len() * tables.len()],
             QOp::Softmax { input, rows, .. } => crate::softmax::error_bound(&bounds[*input], rows, &model.config),
             QOp::Product { inputs, shift, act, .. } => {
                 // x y - x' y' = x' (y - y') + y' (x - x') + (x - x')(y - y'), per pair.

@@ -83,7 +83,9 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
     // For each float tensor, its quantized tensor id (0 = input).
     let mut qid = vec![usize::MAX; graph.nodes.len() + 1];
     qid[0] = 0;
-    let input_scale = scale_for(max_abs[0], cfg);
+    // Token ids (the input of an embedding) are integers: scale 0.
+    let ids = graph.nodes.iter().any(|n| matches!(n.op, Op::Embedding { input: 0, .. }));
+    let input_scale = if ids { 0 } else { scale_for(max_abs[0], cfg) };
     let mut model = QuantModel {
         format: MODEL_FORMAT,
         config: cfg.clone(),
@@ -137,6 +139,25 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
             }
             Op::Permute { input, perm } => {
                 (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input)?, t)
+            }
+            Op::Embedding { input, table, dim } => {
+                if scale_of(&model, *input)? != 0 {
+                    return Err(ModelError::Config(format!("{}: embedding ids must be the model input (scale 0)", node.name)));
+                }
+                let peak = table.iter().fold(0f64, |m, v| m.max((*v as f64).abs()));
+                let s = scale_for(peak * 100.0 / cfg.headroom_percent as f64, cfg);
+                let vocab = (table.len() / dim) as i64;
+                let tables = (0..*dim)
+                    .map(|d| {
+                        (cfg.min()..=cfg.max())
+                            .map(|q| match (0..vocab).contains(&q) {
+                                true => ((table[q as usize * dim + d] as f64 * (s as f64).exp2()).round() as i64).clamp(cfg.min(), cfg.max()),
+                                false => 0,
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (QOp::Embedding { input: qid[*input], tables }, s, t)
             }
             Op::RmsNorm { input, rows, eps } => {
                 // Two layers (see `crate::norm`): the sum of squares of each row with the

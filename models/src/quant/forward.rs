@@ -94,6 +94,11 @@ impl QuantModel {
                     windows.iter().map(|w| w.iter().map(|&i| x[i as usize]).max().unwrap_or(0)).collect()
                 }
                 QOp::Permute { input, perm } => perm.iter().map(|&i| flat[*input][i as usize]).collect(),
+                QOp::Embedding { input, tables } => {
+                    let min = self.config.min();
+                    let x = &flat[*input];
+                    x.iter().flat_map(|&q| tables.iter().map(move |t| t.get((q - min) as usize).copied().unwrap_or(0))).collect()
+                }
                 QOp::Softmax { input, rows, exp, .. } => {
                     let (min, h) = (self.config.min(), self.config.max());
                     crate::softmax::softmax_int(&flat[*input], rows, exp, min, h, layer.scale)

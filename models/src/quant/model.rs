@@ -73,6 +73,8 @@ pub enum QOp {
     /// division's remainder checks; the output scale is `bits - 2`.
     /// `masked` outputs are 0.
     Softmax { input: TensorId, rows: Vec<Vec<u32>>, masked: Vec<u32>, in_scale: i32, exp: Vec<i64>, sum_bits: u32 },
+    /// Embedding lookup (see [`crate::embedding`]): output `(t, d)` is `tables[d][x_t - min]`.
+    Embedding { input: TensorId, tables: Vec<Vec<i64>> },
 }
 
 impl QOp {
@@ -90,7 +92,7 @@ impl QOp {
         match self {
             QOp::Affine { inputs, .. } => inputs.clone(),
             QOp::Product { inputs, .. } => inputs.to_vec(),
-            QOp::Activation { input, .. } | QOp::MaxPool { input, .. } | QOp::Permute { input, .. } | QOp::Softmax { input, .. } => {
+            QOp::Activation { input, .. } | QOp::MaxPool { input, .. } | QOp::Permute { input, .. } | QOp::Softmax { input, .. } | QOp::Embedding { input, .. } => {
                 vec![*input]
             }
         }

@@ -90,6 +90,13 @@ impl QuantModel {
                     count("permutation entries", perm.len())?;
                     perm.iter().try_for_each(|&idx| in_range("permutation", idx, len))?;
                 }
+                QOp::Embedding { input, tables } => {
+                    count("embedding outputs", len_of(*input)? * tables.len())?;
+                    let (lo, hi) = (self.config.min(), self.config.max());
+                    if tables.is_empty() || tables.iter().any(|t| t.len() != 1usize << self.config.bits || t.iter().any(|v| !(lo..=hi).contains(v))) {
+                        return Err(err(name, "embedding tables must cover the range with values in it".into()));
+                    }
+                }
                 QOp::Softmax { input, rows, masked, exp, sum_bits, .. } => {
                     let len = len_of(*input)?;
                     count("elements in the input", len)?;
