@@ -34,7 +34,7 @@ fn params(width: usize) -> CircuitParams {
 
 #[test]
 fn softmax_circuits_prove_the_integer_reference_and_reject_mutations() {
-    for name in ["softmax", "softmax_axis1", "attention_softmax", "causal_softmax", "causal_finfo"] {
+    for name in ["softmax", "softmax_axis1", "attention_softmax", "causal_softmax", "causal_finfo", "causal_add"] {
         let p = prepared(name);
         assert!(p.circuit.has_softmax(), "{name}");
         let n = p.graph.input_len();

@@ -213,3 +213,7 @@ onnx.save(m, path)
 got = ReferenceEvaluator(onnx.load(path)).run(None, {"ids": np.array([[1, 5, 3, 10]], dtype=np.int64)})[0]
 assert got.shape == (1, 4, 3)
 print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
+#   causal_add.onnx      Add(x, (1 - tril) * finfo.min) then Softmax: Hugging Face's additive
+#                        causal mask (a constant of 0 and finfo.min, broadcast over heads)
+op("causal_add", [N("Add", ["input", "addmask"], ["w"], name="add_mask"), N("Softmax", ["w"], ["output"], name="softmax", axis=-1)],
+   [c("addmask", np.where(upper, np.finfo(np.float32).min, 0.0).reshape(1, 1, T, T))], [1, 2, T, T], [1, 2, T, T])

@@ -74,7 +74,7 @@ fn shape_of(fact: &TypedFact) -> Option<Vec<usize>> {
 }
 
 /// At or below this a constant is a mask fill (`exp` of it is 0 in f32 and f64).
-const MASK_FILL: f32 = -1e30;
+pub(crate) const MASK_FILL: f32 = -1e30;
 
 fn const_value(c: &Const) -> Result<Value, Unsupported> {
     let t = c.val().cast_to::<f32>().map_err(|e| Unsupported(format!("constant: {e}")))?;
@@ -208,6 +208,19 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
                 values.insert(out, Value::Tensor(0));
                 continue;
             }
+        }
+        let is_add = node.op_as::<TypedBinOp>().is_some_and(|b| b.0.is::<tract_onnx::tract_core::ops::math::Add>());
+        if let Some(masked) = is_add.then(|| mask::additive(&ctx)).flatten() {
+            match masked {
+                Ok(v) => {
+                    values.insert(out, v);
+                }
+                Err(Unsupported(r)) => {
+                    unsupported.push(reject(node, r));
+                    values.insert(out, FAILED);
+                }
+            }
+            continue;
         }
         if node.op_as::<Iff>().is_some() {
             match mask::iff(&ctx) {

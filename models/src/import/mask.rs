@@ -2,11 +2,38 @@
 //! element. With finite branches it is an index map with constants (an affine `Concat`-kind
 //! map: each row copies one value or holds a constant). With a minus-infinity branch (torch's
 //! `masked_fill(mask, -inf)` of causal attention, or a constant at or below `-1e30` such as
-//! `torch.finfo(float32).min`) it marks the selected elements as masked: only a `Softmax` may
+//! `torch.finfo(float32).min`), and an `Add` of a constant of 0 and such fills (Hugging Face's
+//! additive causal mask, [`additive`]), it marks the selected elements as masked: only a `Softmax` may
 //! read such a tensor, and its masked outputs are exactly 0 (`exp(-inf) = 0`).
-use super::convert::{Ctx, Unsupported, Value};
+use super::convert::{Ctx, Unsupported, Value, MASK_FILL};
 use super::index::{broadcast_index, coords};
 use crate::graph::{Affine, AffineKind, Op, Row, Term};
+
+/// An additive mask: `x + c` with every `c` either 0 or at or below `-1e30` (Hugging Face's
+/// `(1 - mask) * finfo.min` causal mask) marks the elements where `c` is the fill; `None` when
+/// the op is not such an `Add` (then it is lowered as usual).
+pub(crate) fn additive(ctx: &Ctx) -> Option<Result<Value, Unsupported>> {
+    let (t, c, c_slot) = match (ctx.inputs.first(), ctx.inputs.get(1)) {
+        (Some(Value::Tensor(t)), Some(Value::Const(c))) => (*t, c, 1),
+        (Some(Value::Const(c)), Some(Value::Tensor(t))) => (*t, c, 0),
+        _ => return None,
+    };
+    if !c.iter().any(|&v| v <= MASK_FILL) {
+        return None;
+    }
+    if c.iter().any(|&v| v > MASK_FILL && v != 0.0) {
+        return Some(Err(Unsupported("an additive mask with values other than 0 and the fill".into())));
+    }
+    let out = &ctx.out_shape;
+    if ctx.input_shapes[1 - c_slot] != *out {
+        return Some(Err(Unsupported("an additive mask that broadcasts the masked tensor".into())));
+    }
+    let n: usize = out.iter().product();
+    let masked = (0..n)
+        .map(|o| c.iter().nth(broadcast_index(&coords(o, out), &ctx.input_shapes[c_slot])).is_some_and(|&v| v <= MASK_FILL))
+        .collect();
+    Some(Ok(Value::Masked { tensor: t, masked }))
+}
 
 /// What a constant-condition `Iff` becomes.
 pub(crate) enum Selected {
@@ -83,6 +110,15 @@ mod tests {
             assert_eq!(masked, &[1, 2, 3, 6, 7, 11], "{name}");
             assert_eq!(rows.iter().map(Vec::len).collect::<Vec<_>>(), [1, 2, 3, 4], "{name}");
         }
+    }
+
+    #[test]
+    fn an_additive_finfo_min_mask_is_a_mask_too() {
+        let c = check_op("causal_add");
+        assert_eq!(labels(&c.graph), ["softmax"]);
+        let Op::Softmax { masked, .. } = &c.graph.nodes[0].op else { panic!() };
+        // Two heads of 4 x 4, the strict upper triangle of each.
+        assert_eq!(masked, &[1, 2, 3, 6, 7, 11, 17, 18, 19, 22, 23, 27]);
     }
 
     #[test]
