@@ -149,6 +149,8 @@ pub fn compile(req: &CompileRequest) -> Result<(CompiledModel, Prepared)> {
         }
     };
     let mut settings = req.settings.clone();
+    // Products of two activations and softmax need their chips' columns.
+    settings.circuit = pipeline::with_model_chips(&p, &settings.circuit);
     if req.auto_width {
         settings.circuit = pipeline::auto_params_for(&p, &settings.circuit)?;
     }
@@ -272,6 +274,9 @@ impl CompiledModel {
         };
         let same_calibration = calibration_record(&req.calibration).map(|c| c == self.calibration).unwrap_or(false);
         let mut wanted = req.settings.clone();
+        // The chips the model needs are switched on by `compile`, whatever the request said.
+        wanted.circuit.products |= self.settings.circuit.products;
+        wanted.circuit.softmax |= self.settings.circuit.softmax;
         if req.auto_width {
             wanted.circuit.width = self.settings.circuit.width;
             wanted.circuit.outputs = self.settings.circuit.outputs;

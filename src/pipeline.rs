@@ -277,7 +277,19 @@ pub const AUTO_WIDTHS: [usize; 4] = [4, 8, 16, 32];
 /// [`shape_cost`]), for the circuit parameters `base` (its visibility and batch): every
 /// width of [`AUTO_WIDTHS`] with one output per row, and, where `base` allows several
 /// (a single inference, default visibility), the shapes of [`AUTO_MULTI`].
+/// `base` with the chips `p`'s model needs switched on: the Freivalds chip for products of two
+/// activations, the softmax division chip (each configures columns only when on, so a model
+/// without them keeps its circuit).
+pub fn with_model_chips(p: &Prepared, base: &CircuitParams) -> CircuitParams {
+    CircuitParams {
+        products: base.products || p.circuit.has_products(),
+        softmax: base.softmax || p.circuit.has_softmax(),
+        ..*base
+    }
+}
+
 pub fn auto_params_for(p: &Prepared, base: &CircuitParams) -> Result<CircuitParams> {
+    let base = &with_model_chips(p, base);
     let multi = base.batch == 1 && base.visibility == Visibility::default();
     let shapes = AUTO_WIDTHS
         .iter()
@@ -326,7 +338,7 @@ pub const COST_BASE: f64 = 30.0;
 pub fn auto_width_for(p: &Prepared, base: &CircuitParams) -> Result<usize> {
     let mut best: Option<(u128, usize)> = None;
     for w in AUTO_WIDTHS {
-        let spec = CircuitSpec::compile_params(&p.circuit, &CircuitParams { width: w, ..*base })?;
+        let spec = CircuitSpec::compile_params(&p.circuit, &CircuitParams { width: w, ..with_model_chips(p, base) })?;
         let cost = (1u128 << spec.k) * (spec.advice_columns as u128 + 48);
         if best.is_none_or(|(c, _)| cost < c) {
             best = Some((cost, w));

@@ -69,6 +69,20 @@ pub struct CircuitParams {
     /// lay out outputs that read the same inputs together, `G` at a time.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub outputs: usize,
+    /// The circuit has the Freivalds chip for products of two activations (a model with a
+    /// [`crate::ir::LayerKind::Product`] layer needs it; false in files that predate it, and
+    /// then not written, so those keys and settings are unchanged).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub products: bool,
+    /// The circuit has the softmax division chip (a model with a
+    /// [`crate::ir::LayerKind::Softmax`] layer needs it; needs `width >= 4`; false in files that
+    /// predate it, and then not written).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub softmax: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn one() -> usize {
@@ -97,11 +111,29 @@ impl Default for CircuitParams {
             weight_bits: 0,
             batch: 1,
             outputs: 1,
+            products: false,
+            softmax: false,
         }
     }
 }
 
 impl CircuitParams {
+    /// Checks the parameters fit `model`: a model with products of activations needs
+    /// `products` (the Freivalds chip's columns).
+    pub fn check_model(&self, model: &CircuitModel) -> Result<(), CircuitError> {
+        if model.has_products() && !self.products {
+            return Err(CircuitError::BadSettings(
+                "the model multiplies two activations: the circuit needs `products = true` (set by `zkinfer compile`)".into(),
+            ));
+        }
+        if model.has_softmax() && !self.softmax {
+            return Err(CircuitError::BadSettings(
+                "the model has a softmax: the circuit needs `softmax = true` (set by `zkinfer compile`)".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks the parameters are supported.
     pub fn check(&self) -> Result<(), CircuitError> {
         if self.width < MIN_WIDTH || self.width > MAX_WIDTH {
@@ -127,6 +159,9 @@ impl CircuitParams {
             return Err(CircuitError::BadSettings(
                 "several outputs per dot row need a single inference and the default visibility".into(),
             ));
+        }
+        if self.softmax && self.width < 4 {
+            return Err(CircuitError::BadSettings("the softmax division rows need a dot width of at least 4".into()));
         }
         if self.weight_bits > crate::validate::MAX_SHIFT {
             return Err(CircuitError::BadSettings(format!(
@@ -183,6 +218,7 @@ impl<F: PrimeField> ModelCircuit<F> {
     ) -> Result<Self, CircuitError> {
         params.check()?;
         validate(&model)?;
+        params.check_model(&model)?;
         if params.visibility.weights == WeightVisibility::Hashed {
             // Every weight and bias must fit its limbs (typed error, before any proving).
             ItemPlan::new(&model, params.weight_bits).values(&model)?;

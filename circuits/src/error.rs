@@ -95,6 +95,9 @@ pub enum CircuitError {
     /// A layer's parameter map does not match its rows.
     #[error("layer `{layer}`: bad parameter map: {reason}")]
     BadParamMap { layer: String, reason: String },
+    /// A product or softmax layer's structure does not wire its input to its output.
+    #[error("layer `{layer}`: bad product or softmax: {reason}")]
+    BadProduct { layer: String, reason: String },
     /// Unsupported visibility settings or limb width.
     #[error("unsupported circuit settings: {0}")]
     BadSettings(String),

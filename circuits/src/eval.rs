@@ -14,7 +14,7 @@ pub struct Witness {
     /// `tensors[0]` is the input, `tensors[i + 1]` the output of layer `i`.
     pub tensors: Vec<Vec<i64>>,
     /// For each layer, `Some(z)` with the accumulators `z_j = bias_j + sum coeff * x` of an
-    /// affine layer (before the rescale), `None` for the other kinds.
+    /// affine or product layer (before the rescale), `None` for the other kinds.
     pub accumulators: Vec<Option<Vec<i64>>>,
 }
 
@@ -142,6 +142,52 @@ pub fn eval(model: &CircuitModel, input: &[i64]) -> Result<Witness, CircuitError
                     ys.push(m);
                 }
                 (ys, None)
+            }
+            LayerKind::Embedding { input, tables } => {
+                let mut ys = Vec::new();
+                for (t, &x) in get(*input).iter().enumerate() {
+                    let q = requant_value(&layer.name, t, x as i128, 0, model.bits)?;
+                    ys.extend(tables.iter().map(|a| apply_activation(a, q)));
+                }
+                (ys, None)
+            }
+            LayerKind::Softmax(sm) => {
+                let x = get(sm.input);
+                let mut ys = vec![0; x.len()];
+                for row in &sm.rows {
+                    let xs: Vec<i64> = row.iter().map(|&i| x.get(i as usize).copied().unwrap_or(0)).collect();
+                    let v = crate::softmax::row_values(&xs, sm, model.bits);
+                    if 2 * v.sum > 1i64 << sm.sum_bits {
+                        let top = 1i64 << sm.sum_bits;
+                        return Err(CircuitError::OutOfRange { layer: layer.name.clone(), index: 0, value: 2 * v.sum as i128, min: 0, max: top });
+                    }
+                    for (&i, y) in row.iter().zip(v.y) {
+                        if let Some(o) = ys.get_mut(i as usize) {
+                            *o = y;
+                        }
+                    }
+                }
+                (ys, None)
+            }
+            LayerKind::Product(prod) => {
+                let (x, y) = (get(prod.inputs[0]), get(prod.inputs[1]));
+                let len = prod.blocks.iter().map(|b| b.c.len()).sum();
+                let mut zs = Vec::with_capacity(len);
+                let mut ys = Vec::with_capacity(len);
+                for (j, ps) in prod.pairs(len).iter().enumerate() {
+                    let z: i128 = ps
+                        .iter()
+                        .map(|&(a, b)| {
+                            let xa = x.get(a as usize).copied().unwrap_or(0) as i128;
+                            xa * y.get(b as usize).copied().unwrap_or(0) as i128
+                        })
+                        .sum();
+                    let q = requant_value(&layer.name, j, z, prod.requant.shift, model.bits)?;
+                    // |z| < 2^(bits + shift) <= 2^48 once q is in range, so it fits i64.
+                    zs.push(z as i64);
+                    ys.push(apply_activation(&prod.requant.act, q));
+                }
+                (ys, Some(zs))
             }
             LayerKind::Permute { input, perm } => {
                 let x = get(*input);

@@ -11,6 +11,10 @@
 //! - [`LayerKind::Requant`]: the same rescale and activation applied element-wise to a tensor.
 //! - [`LayerKind::MaxPool`]: `y_j = max_{i in window_j} x[i]`.
 //! - [`LayerKind::Permute`]: `y_j = x[perm_j]` (reshape / transpose / flatten; no cells).
+//! - [`LayerKind::Softmax`]: per row, max, exp by table, sum and a rounded division (see
+//!   [`crate::softmax`]).
+//! - [`LayerKind::Product`]: products of two activations, blocks `C = A·B` (see
+//!   [`ProductLayer`]): `z_j = sum x0[a]·x1[b]` over output `j`'s pairs, then the requant.
 use serde::{Deserialize, Serialize};
 
 /// Index of a tensor: 0 is the model input, layer `i` produces tensor `i + 1`.
@@ -93,6 +97,47 @@ pub struct ParamMap {
     pub row_bias: Vec<u32>,
 }
 
+/// One matrix product `C = A·B` of a [`ProductLayer`]: `A` is `m × n` (elements of input 0),
+/// `B` is given by its columns' entries `(k, element of input 1)`, `C[i][j]` is output element
+/// `c[i·p + j]` with `p = b.len()`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductBlock {
+    pub m: u32,
+    pub n: u32,
+    pub a: Vec<u32>,
+    pub b: Vec<Vec<(u32, u32)>>,
+    pub c: Vec<u32>,
+}
+
+/// Products of two activations (`Q·Kᵀ`, `attention·V`, element-wise `Mul`): every output
+/// element is `C[i][j] = sum_{(k, t) in b[j]} x0[a[i·n + k]] · x1[t]` of exactly one block,
+/// then rescaled and activated by `requant`. Proved by the Freivalds chip
+/// ([`crate::product`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductLayer {
+    pub inputs: [TensorId; 2],
+    pub blocks: Vec<ProductBlock>,
+    pub requant: Requant,
+}
+
+impl ProductLayer {
+    /// For each of the `len` output elements, its pairs `(index in input 0, index in input 1)`.
+    pub fn pairs(&self, len: usize) -> Vec<Vec<(u32, u32)>> {
+        let mut out = vec![Vec::new(); len];
+        for blk in &self.blocks {
+            let (n, p) = (blk.n as usize, blk.b.len());
+            for i in 0..blk.m as usize {
+                for (j, col) in blk.b.iter().enumerate() {
+                    if let Some(o) = blk.c.get(i * p + j).and_then(|&o| out.get_mut(o as usize)) {
+                        o.extend(col.iter().filter_map(|&(k, t)| blk.a.get(i * n + k as usize).map(|&x| (x, t))));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LayerKind {
     Affine(AffineLayer),
@@ -108,6 +153,31 @@ pub enum LayerKind {
         input: TensorId,
         perm: Vec<u32>,
     },
+    Product(ProductLayer),
+    Softmax(SoftmaxLayer),
+    /// `y[t·D + d] = tables[d](x[t])` (an embedding: column `d` of a constant table looked up
+    /// by the id `x[t]`; `D = tables.len()`), one requant row with shift 0 per output.
+    Embedding {
+        input: TensorId,
+        tables: Vec<Activation>,
+    },
+}
+
+/// Softmax of each row of `input` ([`crate::softmax`] states the integer semantics): output
+/// element `rows[r][i]` is the rounded `e_i / S · 2^out_bits` of input element `rows[r][i]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftmaxLayer {
+    pub input: TensorId,
+    pub rows: Vec<Vec<u32>>,
+    /// Outputs that are 0 (inputs masked with `-inf`, in no row).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub masked: Vec<u32>,
+    /// `exp[u + 2^(bits-1)]` for every `u` of the activation range.
+    pub exp: Vec<i64>,
+    /// Output scale `F` (`y = e/S · 2^F`); `F + 1 <= bits`.
+    pub out_bits: u32,
+    /// Width `R` of the remainder's range checks (`2S <= 2^R`).
+    pub sum_bits: u32,
 }
 
 /// A layer with the name of the model node(s) it came from (for errors and reports).
@@ -132,5 +202,16 @@ impl CircuitModel {
     /// The tensor the last layer produces (the public output).
     pub fn output(&self) -> TensorId {
         self.layers.len()
+    }
+
+    /// Whether a layer multiplies two activations (the circuit then needs
+    /// `CircuitParams::products`).
+    pub fn has_products(&self) -> bool {
+        self.layers.iter().any(|l| matches!(l.kind, LayerKind::Product(_)))
+    }
+
+    /// Whether a layer is a softmax (the circuit then needs `CircuitParams::softmax`).
+    pub fn has_softmax(&self) -> bool {
+        self.layers.iter().any(|l| matches!(l.kind, LayerKind::Softmax(_)))
     }
 }

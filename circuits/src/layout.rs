@@ -25,6 +25,10 @@
 //! Freivalds chip's second-phase columns, and its second-phase cells are assigned after every
 //! first-phase cell, at the end of [`layout`].
 //!
+//! With `CircuitParams::products` (a model that multiplies two activations) the Freivalds chip
+//! is configured for single inferences too; product layers ([`crate::product`]) place their
+//! requant rows and checks in the first phase and finish after it, like batch layers.
+//!
 //! With non-default visibility ([`crate::visibility`]) the hashing columns of
 //! [`crate::hashing`] are added, and: the header has no model-hash cell when weights are
 //! `hashed`; the parameter block follows the header; affine layers with parameters use the
@@ -53,6 +57,9 @@ use crate::field::to_field;
 use crate::hashing::{self, HashConfig, HashingStats};
 use crate::ir::{CircuitModel, LayerKind, Requant};
 use crate::poseidon::domain;
+use crate::product::product_layer;
+use crate::chips::softmax::{SoftmaxDivChip, SoftmaxDivConfig};
+use crate::softmax::{exp_activation, softmax_layer, SoftmaxChips};
 use crate::visibility::{TensorVisibility, WeightVisibility};
 
 /// Smallest supported dot-product width (requant rows need four advice cells).
@@ -75,7 +82,10 @@ pub struct ModelConfig {
     pub hash: Option<HashConfig>,
     /// Batches only: requant lanes beside `requant` (see [`crate::batch::requant_lanes`]).
     pub requant_lanes: Vec<RequantConfig>,
-    /// Batches only: the Freivalds chip (its second-phase columns and challenge).
+    /// Softmax only: the division chip ([`crate::chips::softmax`]).
+    pub softmax: Option<SoftmaxDivConfig>,
+    /// Batches and products of activations only: the Freivalds chip (its second-phase columns
+    /// and challenge).
     pub freivalds: Option<FreivaldsConfig>,
 }
 
@@ -158,10 +168,20 @@ impl ModelConfig {
                 RequantConfig::configure(meta, a, f, &tables)
             })
             .collect();
-        let freivalds = (params.batch > 1).then(|| {
+        let freivalds = (params.batch > 1 || params.products).then(|| {
             FreivaldsConfig::configure(meta, advice[..w].to_vec(), fixed[..w].to_vec(), fixed[w + 1])
         });
+        let softmax = (params.softmax && w >= 4).then(|| {
+            SoftmaxDivConfig::configure(
+                meta,
+                [advice[0], advice[1], advice[2], advice[3], advice[w]],
+                [fixed[0], fixed[1], fixed[2]],
+                requant.range,
+                &tables,
+            )
+        });
         ModelConfig {
+            softmax,
             instance,
             constants,
             advice,
@@ -438,6 +458,48 @@ pub fn layout<F: PrimeField>(
                     }
                 }
                 (out, "maxpool", lookups)
+            }
+            LayerKind::Embedding { input, tables } => {
+                // One requant row per output: the id copied, shift 0, column d's table.
+                let x = tensor(*input)?;
+                let xi = ints(*input);
+                let mut out = Vec::with_capacity(x.len() * tables.len());
+                for (t, c) in x.iter().enumerate() {
+                    for act in tables {
+                        let tag = plan.act_tag(act).ok_or(Error::Synthesis)?;
+                        let rq = RequantOp { shift: 0, tag, act, bits: model.bits };
+                        out.push(req.assign(ctx, c, xi.and_then(|v| v.get(t)).copied(), rq)?);
+                    }
+                }
+                let count = out.len();
+                (out, "embedding", 2 * count)
+            }
+            LayerKind::Softmax(sm) => {
+                let div = SoftmaxDivChip::new(*cfg.softmax.as_ref().ok_or(Error::Synthesis)?);
+                let exp_tag = plan.act_tag(&exp_activation(sm, model.bits)).ok_or(Error::Synthesis)?;
+                let chips = SoftmaxChips { pool: &pool, dot: &dot, requant: &req, div: &div, exp_tag, zero_cols: &cfg.advice[..=cfg.dot.width()] };
+                let out = softmax_layer(ctx, &chips, sm, tensor(sm.input)?, ints(sm.input), n, model.bits)?;
+                // Per element: the max-pool range, the exp lookup and range, three ranges.
+                let count = out.len();
+                (out, "softmax", 6 * count)
+            }
+            LayerKind::Product(prod) => {
+                let (tag, shift) = op(&prod.requant)?;
+                let rq = RequantOp {
+                    shift,
+                    tag,
+                    act: &prod.requant.act,
+                    bits: model.bits,
+                };
+                let fr = cfg.freivalds.as_ref().ok_or(Error::Synthesis)?;
+                let zs = witness
+                    .and_then(|w| w.accumulators.get(l))
+                    .and_then(Option::as_ref);
+                let srcs = [tensor(prod.inputs[0])?, tensor(prod.inputs[1])?];
+                let (out, p) = product_layer(ctx, fr, &lanes, prod, srcs, zs, n, rq)?;
+                pending.extend(p);
+                let count = out.len();
+                (out, "product (freivalds)", 2 * count)
             }
             LayerKind::Permute { input, perm } => {
                 let x = tensor(*input)?;

@@ -21,6 +21,8 @@ pub mod hashing;
 pub mod ir;
 pub mod layout;
 pub mod poseidon;
+pub mod product;
+pub mod softmax;
 pub mod spec;
 pub mod testing;
 pub mod validate;

@@ -66,6 +66,8 @@ impl CircuitSpec {
     pub fn compile(model: &CircuitModel, opts: &CompileOptions) -> Result<Self, CircuitError> {
         let params = CircuitParams {
             width: opts.width,
+            products: model.has_products(),
+            softmax: model.has_softmax(),
             ..CircuitParams::default()
         };
         Self::compile_params(model, &params)
@@ -79,6 +81,7 @@ impl CircuitSpec {
         let params = *params;
         params.check()?;
         let lens = validate(model)?;
+        params.check_model(model)?;
         let mut cs = ConstraintSystem::<Fr>::default();
         let cfg = ModelConfig::configure_with(&mut cs, &params);
         let plan = table_plan(model, &params);

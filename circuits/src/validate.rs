@@ -101,6 +101,31 @@ pub fn validate(model: &CircuitModel) -> Result<Vec<usize>, CircuitError> {
                 }
                 perm.len()
             }
+            LayerKind::Embedding { input, tables } => {
+                if tables.is_empty() {
+                    return Err(CircuitError::BadProduct { layer: name.clone(), reason: "an embedding without columns".into() });
+                }
+                for act in tables {
+                    check_requant(name, &Requant { shift: 0, act: act.clone() }, model.bits)?;
+                }
+                tensor_len(*input, &lens)? * tables.len()
+            }
+            LayerKind::Softmax(sm) => {
+                let len = tensor_len(sm.input, &lens)?;
+                crate::softmax::check(sm, len, model.bits).map_err(|reason| CircuitError::BadProduct {
+                    layer: name.clone(),
+                    reason,
+                })?;
+                len
+            }
+            LayerKind::Product(p) => {
+                let in_lens = [tensor_len(p.inputs[0], &lens)?, tensor_len(p.inputs[1], &lens)?];
+                check_requant(name, &p.requant, model.bits)?;
+                crate::product::check(p, in_lens).map_err(|reason| CircuitError::BadProduct {
+                    layer: name.clone(),
+                    reason,
+                })?
+            }
         };
         lens.push(out_len);
     }

@@ -54,6 +54,17 @@ pub fn forward(graph: &Graph, input: &[f32]) -> Result<Vec<Vec<f32>>> {
                 windows.iter().map(|w| w.iter().map(|&i| x[i as usize]).fold(f32::NEG_INFINITY, f32::max)).collect()
             }
             Op::Permute { input, perm } => perm.iter().map(|&i| tensors[*input][i as usize]).collect(),
+            Op::Embedding { input, table, dim } => crate::embedding::embed_f64(&tensors[*input], table, *dim),
+            Op::RmsNorm { input, rows, eps } => crate::norm::rms_norm_f64(&tensors[*input], rows, *eps),
+            Op::Softmax { input, rows, .. } => {
+                let x: Vec<f64> = tensors[*input].iter().map(|&v| v as f64).collect();
+                crate::softmax::softmax_f64(&x, rows).into_iter().map(|v| v as f32).collect()
+            }
+            Op::Product(p) => {
+                let (x, y) = (&tensors[p.inputs[0]], &tensors[p.inputs[1]]);
+                let dot = |ps: &Vec<(u32, u32)>| ps.iter().map(|&(a, b)| x[a as usize] as f64 * y[b as usize] as f64).sum::<f64>() as f32;
+                p.pairs(node.len()).iter().map(dot).collect()
+            }
         };
         tensors.push(out);
     }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
+pub use crate::product::{Product, ProductBlock, ProductKind};
 
 /// Tensor 0 is the model input; node `i` produces tensor `i + 1`.
 pub type TensorId = usize;
@@ -88,6 +89,10 @@ pub enum Nonlinearity {
     /// `x·min(max(x + 3, 0), 6)/6`.
     HardSwish,
     Abs,
+    /// `1/sqrt(max(x, 0)/n + eps)` of a sum of `n` squares: the reciprocal square root of an
+    /// RMS / layer norm (`eps` as `f32::to_bits`). Its table is clamped at `x <= 0` (see
+    /// `quant::table`), and its error bound is local (`quant::bound`): not in [`Self::ALL`].
+    Rsqrt { n: u32, eps: u32 },
 }
 
 impl Nonlinearity {
@@ -105,6 +110,7 @@ impl Nonlinearity {
             Nonlinearity::Erf => libm::erf(x),
             Nonlinearity::HardSwish => x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
             Nonlinearity::Abs => x.abs(),
+            Nonlinearity::Rsqrt { n, eps } => 1.0 / (x.max(0.0) / n.max(1) as f64 + f32::from_bits(eps) as f64).sqrt(),
         }
     }
     pub fn label(self) -> &'static str {
@@ -118,6 +124,7 @@ impl Nonlinearity {
             Nonlinearity::Erf => "erf",
             Nonlinearity::HardSwish => "hard_swish",
             Nonlinearity::Abs => "abs",
+            Nonlinearity::Rsqrt { .. } => "rsqrt",
         }
     }
     /// Every variant, for tests and reports.
@@ -144,6 +151,8 @@ impl Nonlinearity {
             Nonlinearity::Gelu | Nonlinearity::GeluTanh => 1.13,
             Nonlinearity::Silu => 1.1,
             Nonlinearity::HardSwish => 1.5,
+            // Unbounded near 0: `quant::bound` uses the local slope instead.
+            Nonlinearity::Rsqrt { .. } => f64::INFINITY,
         }
     }
     /// Whether `|f(x)| <= 1` everywhere (the table's output scale is then fixed).
@@ -160,6 +169,19 @@ pub enum Op {
     MaxPool { input: TensorId, windows: Vec<Vec<u32>> },
     /// `y_j = x[perm[j]]`: Reshape, Flatten, Transpose (no arithmetic).
     Permute { input: TensorId, perm: Vec<u32> },
+    /// Products of two activations (see [`crate::product`]).
+    Product(Product),
+    /// `y = x / sqrt(mean_row(x²) + eps)` for each row (tract's `RmsNorm`, what its declutter
+    /// makes of LayerNormalization after the centering and before the scale and shift);
+    /// quantized as two products and a reciprocal-square-root table (see `quant::calibrate`).
+    RmsNorm { input: TensorId, rows: Vec<Vec<u32>>, eps: f32 },
+    /// Rows of the constant `table` (`dim` columns) picked by the integer ids of `input`
+    /// (see [`crate::embedding`]).
+    Embedding { input: TensorId, table: Vec<f32>, dim: usize },
+    /// Softmax of each row (see [`crate::softmax`]); output `rows[r][i]` is the softmax of
+    /// input `rows[r][i]` in its row.
+    /// `masked` outputs (a `-inf` fill) are 0.
+    Softmax { input: TensorId, rows: Vec<Vec<u32>>, masked: Vec<u32> },
 }
 
 impl Op {
@@ -167,9 +189,13 @@ impl Op {
     pub fn inputs(&self) -> Vec<TensorId> {
         match self {
             Op::Affine(a) => a.inputs.clone(),
-            Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } => {
-                vec![*input]
-            }
+            Op::Product(p) => p.inputs.to_vec(),
+            Op::Activation { input, .. }
+            | Op::MaxPool { input, .. }
+            | Op::Permute { input, .. }
+            | Op::Softmax { input, .. }
+            | Op::RmsNorm { input, .. }
+            | Op::Embedding { input, .. } => vec![*input],
         }
     }
     pub fn label(&self) -> &'static str {
@@ -178,6 +204,10 @@ impl Op {
             Op::Activation { f, .. } => f.label(),
             Op::MaxPool { .. } => "maxpool",
             Op::Permute { .. } => "reshape",
+            Op::Product(p) => p.kind.label(),
+            Op::Softmax { .. } => "softmax",
+            Op::RmsNorm { .. } => "rms_norm",
+            Op::Embedding { .. } => "embedding",
         }
     }
 }
@@ -274,6 +304,30 @@ impl Graph {
                     let len = len_of(*input)?;
                     perm.iter().try_for_each(|&i| inside(i, len))?;
                     perm.len()
+                }
+                Op::Embedding { input, table, dim } => {
+                    if *dim == 0 || table.is_empty() || table.len() % dim != 0 || table.iter().any(|v| !v.is_finite()) {
+                        return Err(err(format!("embedding table of {} values in {dim} columns", table.len())));
+                    }
+                    len_of(*input)? * dim
+                }
+                Op::RmsNorm { input, rows, eps } => {
+                    let len = len_of(*input)?;
+                    crate::softmax::check_rows(rows, &[], len).map_err(err)?;
+                    if rows.iter().any(|r| r.len() != rows[0].len()) || !eps.is_finite() || *eps < 0.0 {
+                        return Err(err("RMS norm rows of different lengths or a bad eps".into()));
+                    }
+                    len
+                }
+                Op::Softmax { input, rows, masked } => {
+                    let len = len_of(*input)?;
+                    crate::softmax::check_rows(rows, masked, len).map_err(err)?;
+                    len
+                }
+                Op::Product(p) => {
+                    let lens = [len_of(p.inputs[0])?, len_of(p.inputs[1])?];
+                    p.check(lens, n).map_err(err)?;
+                    n
                 }
             };
             if outputs != n {

@@ -5,12 +5,16 @@
 //! [`QuantModel::forward`] is the integer specification the circuit proves.
 pub mod accuracy;
 pub mod data;
+pub mod embedding;
 pub mod error;
 pub mod float;
 pub mod graph;
 pub mod import;
+pub mod norm;
+pub mod product;
 pub mod quant;
 pub mod simplify;
+pub mod softmax;
 pub mod summary;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -6,6 +6,7 @@
 //!   composed with it (Gemm's EinSum + bias Add, Sub/Mul/Div-by-constant chains, ReduceSum +
 //!   the 1/n Mul of a global average pool, a BatchNormalization left after a Gemm), when the
 //!   composed map has no more terms than the two together;
+//! - reads of a product of two activations through `Permute`s (head splits, `Kᵀ`) likewise;
 //! - nodes nothing reads are removed.
 use std::collections::BTreeMap;
 
@@ -84,6 +85,15 @@ fn resolve_permutes(g: &mut Graph) {
                 let real_t = through_permutes(g, input, 0).0;
                 let perm = perm.iter().map(|&i| through_permutes(g, input, i).1).collect();
                 g.nodes[n].op = Op::Permute { input: real_t, perm };
+            }
+            Op::Product(mut p) => {
+                // Each operand is one tensor, so its permute chain ends in one real tensor.
+                for slot in 0..2 {
+                    let input = p.inputs[slot];
+                    p.inputs[slot] = through_permutes(g, input, 0).0;
+                    p.map_input(slot, |i| through_permutes(g, input, i).1);
+                }
+                g.nodes[n].op = Op::Product(p);
             }
             _ => {}
         }
@@ -168,7 +178,8 @@ fn remove_dead(g: Graph) -> Graph {
     for node in &mut nodes {
         match &mut node.op {
             Op::Affine(a) => a.inputs.iter_mut().for_each(|i| *i = remap[*i]),
-            Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } => {
+            Op::Product(p) => p.inputs.iter_mut().for_each(|i| *i = remap[*i]),
+            Op::Activation { input, .. } | Op::MaxPool { input, .. } | Op::Permute { input, .. } | Op::Softmax { input, .. } | Op::RmsNorm { input, .. } | Op::Embedding { input, .. } => {
                 *input = remap[*input]
             }
         }

@@ -46,6 +46,13 @@ pub fn summarize(m: &QuantModel) -> ModelSummary {
                 QOp::Activation { act, shift, .. } => (act.label().to_string(), 0, 0, n, *shift),
                 QOp::MaxPool { windows, .. } => ("maxpool".to_string(), 0, 0, windows.iter().map(Vec::len).sum(), 0),
                 QOp::Permute { .. } => ("reshape".to_string(), 0, 0, 0, 0),
+                QOp::Softmax { .. } => ("softmax".to_string(), 0, 0, n, 0),
+                QOp::Embedding { tables, .. } => ("embedding".to_string(), tables.len() * tables.first().map_or(0, Vec::len), 0, 0, 0),
+                QOp::Product { kind, blocks, act, shift, .. } => {
+                    let label = if act.is_nonlinear() { format!("{}+{}", kind.label(), act.label()) } else { kind.label().to_string() };
+                    let macs = blocks.iter().map(|b| b.m as usize * b.b.iter().map(Vec::len).sum::<usize>()).sum();
+                    (label, 0, macs, if act.is_nonlinear() { n } else { 0 }, *shift)
+                }
             };
             LayerSummary { name: l.name.clone(), op, shape: l.shape.clone(), params, macs, nonlinear, scale: l.scale, shift }
         })

@@ -21,6 +21,7 @@ Wiring (values moved, not computed):
   gather_scalar.onnx     Gather of one row by a scalar index (a class-token pick)
   concat_const.onnx      Concat of a constant row (a class token) and the input, then Gemm
   concat_two.onnx        Concat of Relu(x) and x
+Products of two activations: see the end of this file.
 and ../dynamic_sequence.onnx (a MatMul over a symbolic sequence length: an error test).
 
 Run: python3 models/zoo/make_unary_ops.py   (needs onnx and numpy; checked with onnx's
@@ -119,3 +120,100 @@ onnx.checker.check_model(m)
 path = os.path.join(OPS, "..", "dynamic_sequence.onnx")
 onnx.save(m, path)
 print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
+
+# Products of two activations (the Freivalds chip). Appended after every earlier use of `q`, so
+# the fixtures above are unchanged.
+#   attention_heads.onnx  two-head self-attention without softmax as torch writes it: Q, K, V
+#                         projections, Reshape + Transpose into heads, MatMul(Q, Transpose(K)),
+#                         Mul by 1/sqrt(d), MatMul(scores, V), Transpose + Reshape back
+#   mul_two.onnx          Mul of the input and a MatMul of it (element-wise product)
+#   mul_square.onnx       Mul(x, x) (tract makes it Square)
+S, D, H = 4, 6, 2
+op("attention_heads",
+   [N("MatMul", ["input", "Wq"], ["q"], name="q_proj"), N("MatMul", ["input", "Wk"], ["k"], name="k_proj"),
+    N("MatMul", ["input", "Wv"], ["v"], name="v_proj"),
+    N("Reshape", ["q", "heads"], ["qh"], name="q_heads"), N("Transpose", ["qh"], ["qt"], name="q_t", perm=[0, 2, 1, 3]),
+    N("Reshape", ["k", "heads"], ["kh"], name="k_heads"), N("Transpose", ["kh"], ["kt"], name="k_t", perm=[0, 2, 3, 1]),
+    N("Reshape", ["v", "heads"], ["vh"], name="v_heads"), N("Transpose", ["vh"], ["vt"], name="v_t", perm=[0, 2, 1, 3]),
+    N("MatMul", ["qt", "kt"], ["s"], name="scores"), N("Mul", ["s", "scale"], ["ss"], name="scale"),
+    N("MatMul", ["ss", "vt"], ["o"], name="attn_v"), N("Transpose", ["o"], ["ot"], name="o_t", perm=[0, 2, 1, 3]),
+    N("Reshape", ["ot", "merged"], ["output"], name="merge")],
+   [c("Wq", q.standard_normal((D, D)) * 0.4), c("Wk", q.standard_normal((D, D)) * 0.4),
+    c("Wv", q.standard_normal((D, D)) * 0.4), I("heads", [1, S, H, D // H]), c("scale", 1.0 / math.sqrt(D // H)),
+    I("merged", [1, S, D])], [1, S, D], [1, S, D])
+op("mul_two", [N("MatMul", ["input", "W"], ["h"], name="matmul"), N("Mul", ["input", "h"], ["output"], name="mul")],
+   [c("W", q.standard_normal((4, 4)) * 0.5)], [1, 2, 4], [1, 2, 4])
+op("mul_square", [N("Mul", ["input", "input"], ["output"], name="square")], [], [1, 8], [1, 8])
+
+# Softmax (its own op in tract):
+#   softmax.onnx            Softmax along the last axis of [1, 3, 5]
+#   softmax_axis1.onnx      Softmax along axis 1 of [1, 3, 5]
+#   attention_softmax.onnx  attention_heads with Softmax(scores) before scores·V
+op("softmax", [N("Softmax", ["input"], ["output"], name="softmax", axis=-1)], [], [1, 3, 5], [1, 3, 5])
+op("softmax_axis1", [N("Softmax", ["input"], ["output"], name="softmax", axis=1)], [], [1, 3, 5], [1, 3, 5])
+att = onnx.load(os.path.join(OPS, "attention_heads.onnx"))
+g = att.graph
+for node in g.node:
+    if node.name == "attn_v":
+        node.input[0] = "p"
+g.node.insert([n.name for n in g.node].index("attn_v"), N("Softmax", ["ss"], ["p"], name="softmax", axis=-1))
+g.name = "attention_softmax"
+onnx.checker.check_model(att)
+path = os.path.join(OPS, "attention_softmax.onnx")
+onnx.save(att, path)
+print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
+
+# Constant-condition Where (tract's Iff), as torch's exporters write masked_fill:
+#   causal_softmax.onnx  Where(triu mask, -inf, x) then Softmax: a causal attention mask
+#   causal_finfo.onnx    the same with torch.finfo(float32).min (Hugging Face's fill) and the
+#                        branches swapped: Where(tril, x, min)
+#   where_const.onnx     Where(mask, x, 0.5): finite, an index map with constants
+#   masked_relu.onnx     Where(mask, -inf, x) then Relu: refused (only a Softmax reads a mask)
+B = lambda name, v: numpy_helper.from_array(np.asarray(v, dtype=bool), name)
+T = 4
+upper = np.triu(np.ones((1, T, T)), 1).astype(bool)
+op("causal_softmax", [N("Where", ["m", "ninf", "input"], ["w"], name="masked_fill"),
+                      N("Softmax", ["w"], ["output"], name="softmax", axis=-1)],
+   [B("m", upper), c("ninf", -np.inf)], [1, T, T], [1, T, T])
+op("causal_finfo", [N("Where", ["m", "input", "lo"], ["w"], name="where"),
+                    N("Softmax", ["w"], ["output"], name="softmax", axis=-1)],
+   [B("m", ~upper), c("lo", np.finfo(np.float32).min)], [1, T, T], [1, T, T])
+op("where_const", [N("Where", ["m", "input", "half"], ["output"], name="where")],
+   [B("m", [[True, False, True, False, False, True]]), c("half", 0.5)], [1, 6], [1, 6])
+op("masked_relu", [N("Where", ["m", "ninf", "input"], ["w"], name="masked_fill"), N("Relu", ["w"], ["output"], name="relu")],
+   [B("m", upper), c("ninf", -np.inf)], [1, T, T], [1, T, T])
+
+# Normalization (tract declutters LayerNormalization into Reduce<Sum>, Mul, Sub, its RmsNorm and
+# the scale and shift):
+#   layer_norm.onnx       LayerNormalization over the last axis of [1, 3, 8] with scale and bias
+#   rms_norm_chain.onnx   x / Sqrt(ReduceMean(x * x) + eps), the decomposed RMS norm
+op("layer_norm", [N("LayerNormalization", ["input", "g", "b"], ["output"], name="ln", axis=-1, epsilon=1e-5)],
+   [c("g", 1 + 0.3 * q.standard_normal(8)), c("b", 0.2 * q.standard_normal(8))], [1, 3, 8], [1, 3, 8], opset=17)
+op("rms_norm_chain", [N("Mul", ["input", "input"], ["sq"], name="square"),
+                      N("ReduceMean", ["sq"], ["ms"], name="mean", axes=[-1], keepdims=1),
+                      N("Add", ["ms", "eps"], ["mse"], name="add_eps"), N("Sqrt", ["mse"], ["r"], name="sqrt"),
+                      N("Div", ["input", "r"], ["output"], name="div")],
+   [c("eps", 1e-6)], [1, 3, 8], [1, 3, 8])
+
+# Embeddings, as torch exports nn.Embedding: an int64 input of token ids, Gather of the table's
+# rows (tract casts our f32 view of the ids to i64 before it), a position embedding folded to a
+# constant Add, then a MatMul:
+#   embedding.onnx   ids [1, 4] in a vocabulary of 11, width 6 -> [1, 4, 3]
+ids = helper.make_tensor_value_info("ids", TensorProto.INT64, [1, 4])
+y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4, 3])
+m = helper.make_model(helper.make_graph(
+    [N("Gather", ["tok", "ids"], ["e"], name="tok_embedding", axis=0), N("Add", ["e", "pos"], ["h"], name="add_pos"),
+     N("MatMul", ["h", "W"], ["output"], name="fc")], "embedding", [ids], [y],
+    [c("tok", q.standard_normal((11, 6))), c("pos", q.standard_normal((1, 4, 6)) * 0.5), c("W", q.standard_normal((6, 3)) * 0.4)]))
+m.opset_import[0].version = 13
+m.ir_version = 8
+onnx.checker.check_model(m)
+path = os.path.join(OPS, "embedding.onnx")
+onnx.save(m, path)
+got = ReferenceEvaluator(onnx.load(path)).run(None, {"ids": np.array([[1, 5, 3, 10]], dtype=np.int64)})[0]
+assert got.shape == (1, 4, 3)
+print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
+#   causal_add.onnx      Add(x, (1 - tril) * finfo.min) then Softmax: Hugging Face's additive
+#                        causal mask (a constant of 0 and finfo.min, broadcast over heads)
+op("causal_add", [N("Add", ["input", "addmask"], ["w"], name="add_mask"), N("Softmax", ["w"], ["output"], name="softmax", axis=-1)],
+   [c("addmask", np.where(upper, np.finfo(np.float32).min, 0.0).reshape(1, 1, T, T))], [1, 2, T, T], [1, 2, T, T])

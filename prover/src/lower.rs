@@ -19,7 +19,8 @@
 use std::collections::BTreeSet;
 
 use zkinfer_circuits::ir::{
-    Activation, AffineLayer, AffineRow, CircuitModel, Layer, LayerKind, ParamMap, Requant, Term,
+    Activation, AffineLayer, AffineRow, CircuitModel, Layer, LayerKind, ParamMap, ProductBlock,
+    ProductLayer, Requant, SoftmaxLayer, Term,
 };
 use zkinfer_models::graph::AffineKind;
 use zkinfer_models::quant::{QAct, QOp, QRow, QuantModel};
@@ -101,6 +102,56 @@ pub fn lower(m: &QuantModel) -> CircuitModel {
                     input: *input,
                     perm: perm.clone(),
                 },
+                QOp::Embedding { input, tables } => LayerKind::Embedding {
+                    input: *input,
+                    tables: tables
+                        .iter()
+                        .enumerate()
+                        .map(|(d, values)| Activation::Table {
+                            name: format!("embedding[{d}]"),
+                            min: m.config.min(),
+                            values: values.clone(),
+                        })
+                        .collect(),
+                },
+                QOp::Softmax {
+                    input,
+                    rows,
+                    masked,
+                    exp,
+                    sum_bits,
+                    ..
+                } => LayerKind::Softmax(SoftmaxLayer {
+                    input: *input,
+                    rows: rows.clone(),
+                    masked: masked.clone(),
+                    exp: exp.clone(),
+                    out_bits: l.scale.max(0) as u32,
+                    sum_bits: *sum_bits,
+                }),
+                QOp::Product {
+                    inputs,
+                    blocks,
+                    shift,
+                    act: a,
+                    ..
+                } => LayerKind::Product(ProductLayer {
+                    inputs: *inputs,
+                    blocks: blocks
+                        .iter()
+                        .map(|b| ProductBlock {
+                            m: b.m,
+                            n: b.n,
+                            a: b.a.clone(),
+                            b: b.b.clone(),
+                            c: b.c.clone(),
+                        })
+                        .collect(),
+                    requant: Requant {
+                        shift: *shift,
+                        act: act(a),
+                    },
+                }),
             };
             Layer {
                 name: l.name.clone(),

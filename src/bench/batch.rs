@@ -50,6 +50,7 @@ pub fn batch_sweep(
     for &n in batches {
         progress(&format!("{name}: batch of {n}"));
         let mut s = settings.clone();
+        s.circuit = pipeline::with_model_chips(p, &s.circuit);
         s.circuit.batch = n;
         s.circuit.width = match width {
             Some(w) => w,

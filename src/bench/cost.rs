@@ -32,7 +32,12 @@ const RESCALE_CELLS: usize = 5;
 pub fn class_of(kind: &str) -> &'static str {
     match kind {
         "matmul" | "conv" | "avgpool" | "scale" | "add" => "linear",
-        "relu" | "sigmoid" | "tanh" | "maxpool" => "nonlinear",
+        // Products of two activations: bilinear, proved by Freivalds checks.
+        "matmul_act" | "mul_act" => "product",
+        // Tables (every `Nonlinearity`), the softmax and the RMS norm (whose float op becomes a
+        // product with the rsqrt table and a product).
+        "relu" | "sigmoid" | "tanh" | "gelu" | "gelu_tanh" | "silu" | "erf" | "hard_swish" | "abs" | "rsqrt" | "maxpool"
+        | "softmax" | "rms_norm" => "nonlinear",
         "rescale" => "rescale",
         _ => "data",
     }
@@ -130,8 +135,27 @@ pub fn breakdown(quant: &QuantModel, spec: &CircuitSpec, float: &[Part], int: &[
         let (lin, req) = match &layer.op {
             QOp::Affine { kind, rows, act, .. } => (Some((kind.label(), rows.iter().map(|r| r.terms.len()).sum::<usize>())), Some(act_kind(act))),
             QOp::Activation { act, .. } => (None, Some(act_kind(act))),
+            QOp::Product { kind, act, .. } => (Some((kind.label(), layer.op.product_pairs(n).map_or(0, |p| p.iter().map(Vec::len).sum()))), Some(act_kind(act))),
             QOp::MaxPool { .. } => {
                 let e = entry(&mut kinds, "maxpool");
+                e.layers += 1;
+                e.elements += n;
+                e.rows += stats.rows;
+                e.advice_cells += stats.advice_cells;
+                e.lookups += stats.lookups;
+                continue;
+            }
+            QOp::Embedding { .. } => {
+                let e = entry(&mut kinds, "embedding");
+                e.layers += 1;
+                e.elements += n;
+                e.rows += stats.rows;
+                e.advice_cells += stats.advice_cells;
+                e.lookups += stats.lookups;
+                continue;
+            }
+            QOp::Softmax { .. } => {
+                let e = entry(&mut kinds, "softmax");
                 e.layers += 1;
                 e.elements += n;
                 e.rows += stats.rows;

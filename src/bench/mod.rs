@@ -21,6 +21,7 @@ use zkinfer_models::summary::summarize;
 use zkinfer_prover::ParamsCache;
 
 use crate::pipeline::{PipelineError, Prepared, Settings};
+use zkinfer_circuits::CircuitParams;
 use cost::Breakdown;
 use measure::ProofCost;
 
@@ -104,7 +105,7 @@ pub fn family_widths(h: usize) -> Vec<usize> {
 pub fn with_width(settings: &Settings, width: Option<usize>, p: &Prepared) -> Result<Settings, PipelineError> {
     let mut s = settings.clone();
     match width {
-        Some(w) => s.circuit.width = w,
+        Some(w) => s.circuit = crate::pipeline::with_model_chips(p, &CircuitParams { width: w, ..s.circuit }),
         None => s.circuit = crate::pipeline::auto_params_for(p, &s.circuit)?,
     }
     Ok(s)

@@ -60,6 +60,19 @@ pub fn float_forward(graph: &Graph, input: &[f32]) -> Result<(Vec<Vec<f32>>, Vec
                 let x = tensors.get(*input).ok_or_else(bad)?;
                 perm.iter().map(|&i| at(x, i)).collect::<Result<_>>()?
             }
+            Op::Embedding { input, table, dim } => zkinfer_models::embedding::embed_f64(tensors.get(*input).ok_or_else(bad)?, table, *dim),
+            Op::RmsNorm { input, rows, eps } => zkinfer_models::norm::rms_norm_f64(tensors.get(*input).ok_or_else(bad)?, rows, *eps),
+            Op::Softmax { input, rows, .. } => {
+                let x: Vec<f64> = tensors.get(*input).ok_or_else(bad)?.iter().map(|&v| v as f64).collect();
+                zkinfer_models::softmax::softmax_f64(&x, rows).into_iter().map(|v| v as f32).collect()
+            }
+            Op::Product(p) => {
+                let (x, y) = (tensors.get(p.inputs[0]).ok_or_else(bad)?, tensors.get(p.inputs[1]).ok_or_else(bad)?);
+                p.pairs(node.len())
+                    .iter()
+                    .map(|ps| ps.iter().try_fold(0f64, |s, &(a, b)| Ok(s + at(x, a)? as f64 * at(y, b)? as f64)).map(|s| s as f32))
+                    .collect::<Result<_>>()?
+            }
         };
         let seconds = t.elapsed().as_secs_f64();
         let kind = match &node.op {
@@ -128,6 +141,29 @@ pub fn int_forward(m: &QuantModel, input: &[i64]) -> Result<(Vec<Vec<i64>>, Vec<
                 let t = Instant::now();
                 let out = perm.iter().map(|&i| flat[*input][i as usize]).collect();
                 part("reshape", t);
+                out
+            }
+            QOp::Embedding { input, tables } => {
+                let t = Instant::now();
+                let out = flat[*input].iter().flat_map(|&q| tables.iter().map(move |t| t.get((q - min) as usize).copied().unwrap_or(0))).collect();
+                part("embedding", t);
+                out
+            }
+            QOp::Softmax { input, rows, exp, .. } => {
+                let t = Instant::now();
+                let out = zkinfer_models::softmax::softmax_int(&flat[*input], rows, exp, min, max, layer.scale);
+                part("softmax", t);
+                out
+            }
+            QOp::Product { kind, inputs, shift, act, .. } => {
+                let t = Instant::now();
+                let (x, y) = (&flat[inputs[0]], &flat[inputs[1]]);
+                let pairs = layer.op.product_pairs(layer.shape.iter().product()).unwrap_or_default();
+                let zs: Vec<i128> = pairs.iter().map(|ps| ps.iter().map(|&(a, b)| x[a as usize] as i128 * y[b as usize] as i128).sum()).collect();
+                part(kind.label(), t);
+                let t = Instant::now();
+                let out = zs.iter().enumerate().map(|(j, &z)| Ok(act.apply(check(name, j, round_shift(z, *shift))?))).collect::<Result<Vec<_>>>()?;
+                part(act_kind(act), t);
                 out
             }
         };

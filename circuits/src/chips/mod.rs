@@ -9,4 +9,5 @@ pub mod permute;
 pub mod poseidon;
 pub mod range;
 pub mod requant;
+pub mod softmax;
 pub mod tables;

@@ -52,14 +52,24 @@ impl TablePlan {
             ranges.push(shift);
         };
         let mut pool = false;
+        let mut extra: Vec<u32> = Vec::new();
         for layer in &model.layers {
             match &layer.kind {
                 LayerKind::Affine(a) => use_requant(&a.requant.act, a.requant.shift),
                 LayerKind::Requant { requant, .. } => use_requant(&requant.act, requant.shift),
+                LayerKind::Product(p) => use_requant(&p.requant.act, p.requant.shift),
+                LayerKind::Embedding { tables, .. } => tables.iter().for_each(|a| use_requant(a, 0)),
+                LayerKind::Softmax(sm) => {
+                    // exp by table at shift 0, the row max (a max-pool), y and the remainder.
+                    use_requant(&crate::softmax::exp_activation(sm, model.bits), 0);
+                    extra.extend([sm.out_bits + 1, sm.sum_bits]);
+                    pool = true;
+                }
                 LayerKind::MaxPool { .. } => pool = true,
                 LayerKind::Permute { .. } => {}
             }
         }
+        ranges.extend(extra);
         if pool {
             ranges.push(model.bits);
         }

@@ -54,6 +54,7 @@ fn params(width: usize, input: T, output: T, weights: W) -> CircuitParams {
         weight_bits: LIMB,
         batch: 1,
         outputs: 1,
+        ..Default::default()
     }
 }
 
@@ -529,6 +530,7 @@ fn rows_per_thousand_weights() {
             },
             batch: 1,
             outputs: 1,
+            ..Default::default()
         };
         let hashed = CircuitSpec::compile_params(&m, &p).unwrap();
         let h = &hashed.hashing;

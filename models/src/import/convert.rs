@@ -8,11 +8,13 @@ use tract_onnx::tract_core::ops::cnn::{Conv, MaxPool, SumPool};
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
 use tract_onnx::tract_core::ops::konst::Const;
-use tract_onnx::tract_core::ops::nn::{Reduce, Reducer};
+use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax};
 use tract_onnx::tract_core::ops::source::TypedSource;
 use ndarray::ArrayD;
 
-use super::{elementwise, linear, spatial, wiring};
+use super::{elementwise, linear, mask, norm, softmax, spatial, wiring};
+use tract_onnx::tract_core::ops::cast::Cast;
+use tract_onnx::tract_core::ops::logic::Iff;
 use crate::error::{ModelError, UnsupportedNode};
 use crate::graph::{Graph, Node, Op, TensorId};
 
@@ -26,6 +28,11 @@ pub(crate) enum ConvertError {
 pub(crate) enum Value {
     Tensor(TensorId),
     Const(ArrayD<f32>),
+    /// A constant that is minus infinity everywhere (or at or below -1e30): a mask fill.
+    NegInf,
+    /// A tensor with some elements replaced by minus infinity (see [`super::mask`]): only a
+    /// Softmax reads it.
+    Masked { tensor: TensorId, masked: Vec<bool> },
 }
 
 /// The value of a node that failed to lower: a stand-in tensor, so that the nodes after it are
@@ -50,6 +57,7 @@ impl Ctx<'_> {
     pub fn tensor(&self, slot: usize) -> Result<TensorId, Unsupported> {
         match self.inputs.get(slot) {
             Some(Value::Tensor(t)) => Ok(*t),
+            Some(Value::Masked { .. }) => Err(Unsupported(format!("input {slot} is masked with -inf: only a Softmax may read it"))),
             _ => Err(Unsupported(format!("input {slot} must be a tensor"))),
         }
     }
@@ -65,12 +73,18 @@ fn shape_of(fact: &TypedFact) -> Option<Vec<usize>> {
     fact.shape.as_concrete().map(|s| s.to_vec())
 }
 
-fn const_value(c: &Const) -> Result<ArrayD<f32>, Unsupported> {
+/// At or below this a constant is a mask fill (`exp` of it is 0 in f32 and f64).
+pub(crate) const MASK_FILL: f32 = -1e30;
+
+fn const_value(c: &Const) -> Result<Value, Unsupported> {
     let t = c.val().cast_to::<f32>().map_err(|e| Unsupported(format!("constant: {e}")))?;
     let v = t.to_plain_array_view::<f32>().map(|v| v.to_owned()).map_err(|e| Unsupported(format!("constant: {e}")))?;
+    if !v.is_empty() && v.iter().all(|&x| x <= MASK_FILL) {
+        return Ok(Value::NegInf);
+    }
     match v.iter().find(|x| !x.is_finite()) {
         Some(x) => Err(Unsupported(format!("constant holds the non-finite value {x}"))),
-        None => Ok(v),
+        None => Ok(Value::Const(v)),
     }
 }
 
@@ -113,6 +127,12 @@ fn lower(ctx: &Ctx) -> Lowered {
     if let Some(g) = ctx.node.op_as::<Gather>() {
         return wiring::gather(ctx, g);
     }
+    if let Some(r) = ctx.node.op_as::<RmsNorm>() {
+        return norm::rms_norm(ctx, r);
+    }
+    if let Some(s) = ctx.node.op_as::<Softmax>() {
+        return softmax::softmax(ctx, s);
+    }
     if let Some(c) = ctx.node.op_as::<TypedConcat>() {
         return wiring::concat(ctx, c);
     }
@@ -149,7 +169,7 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
         if let Some(c) = node.op_as::<Const>() {
             match const_value(c) {
                 Ok(v) => {
-                    values.insert(out, Value::Const(v));
+                    values.insert(out, v);
                 }
                 Err(Unsupported(r)) => {
                     unsupported.push(reject(node, r));
@@ -175,12 +195,55 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
             values.insert(out, FAILED);
             continue;
         };
-        if inputs.iter().all(|v| matches!(v, Value::Const(_))) {
+        if inputs.iter().all(|v| matches!(v, Value::Const(_) | Value::NegInf)) {
             unsupported.push(reject(node, "operates on constants only (not folded)".into()));
             values.insert(out, FAILED);
             continue;
         }
         let ctx = Ctx { inputs, input_shapes, out_shape: out_shape.clone(), node };
+        // Token ids: the model input cast to an integer type is the input itself (its values
+        // are integers; an embedding reads them at scale 0).
+        if let Some(c) = node.op_as::<Cast>() {
+            if matches!(ctx.inputs.first(), Some(Value::Tensor(0))) && c.to.is_integer() {
+                values.insert(out, Value::Tensor(0));
+                continue;
+            }
+        }
+        let is_add = node.op_as::<TypedBinOp>().is_some_and(|b| b.0.is::<tract_onnx::tract_core::ops::math::Add>());
+        if let Some(masked) = is_add.then(|| mask::additive(&ctx)).flatten() {
+            match masked {
+                Ok(v) => {
+                    values.insert(out, v);
+                }
+                Err(Unsupported(r)) => {
+                    unsupported.push(reject(node, r));
+                    values.insert(out, FAILED);
+                }
+            }
+            continue;
+        }
+        if node.op_as::<Iff>().is_some() {
+            match mask::iff(&ctx) {
+                Ok(mask::Selected::Masked(v)) => {
+                    values.insert(out, v);
+                }
+                Ok(mask::Selected::Op(op)) => {
+                    graph.nodes.push(Node { name: node.name.clone(), op, shape: out_shape });
+                    values.insert(out, Value::Tensor(graph.nodes.len()));
+                }
+                Err(Unsupported(r)) => {
+                    unsupported.push(reject(node, r));
+                    values.insert(out, FAILED);
+                }
+            }
+            continue;
+        }
+        let reads_mask = ctx.inputs.iter().any(|v| matches!(v, Value::Masked { .. } | Value::NegInf));
+        if reads_mask && node.op_as::<Softmax>().is_none() {
+            unsupported.push(reject(node, "reads a -inf mask fill: only a Softmax may read it".into()));
+            values.insert(out, FAILED);
+            continue;
+        }
         match lower(&ctx) {
             Ok(op) => {
                 graph.nodes.push(Node { name: node.name.clone(), op, shape: out_shape });

@@ -18,7 +18,8 @@ pub(crate) fn einsum(ctx: &Ctx, e: &EinSum) -> Lowered {
     let (data_slot, w_slot) = match (&ctx.inputs[0], &ctx.inputs[1]) {
         (Value::Tensor(_), Value::Const(_)) => (0, 1),
         (Value::Const(_), Value::Tensor(_)) => (1, 0),
-        _ => return Err(Unsupported("product of two activations (needs a Freivalds check)".into())),
+        (Value::Tensor(_), Value::Tensor(_)) => return super::product::einsum(ctx, e),
+        _ => return Err(Unsupported("EinSum of two constants".into())),
     };
     let data = ctx.tensor(data_slot)?;
     let w = ctx.konst(w_slot)?;

@@ -64,8 +64,11 @@ pub(crate) fn downsample(ctx: &Ctx, d: &Downsample) -> Lowered {
 pub(crate) fn gather(ctx: &Ctx, g: &Gather) -> Lowered {
     let (Some(Value::Tensor(input)), Some(Value::Const(indices))) = (ctx.inputs.first(), ctx.inputs.get(1)) else {
         return Err(Unsupported(match (ctx.inputs.first(), ctx.inputs.get(1)) {
+            (Some(Value::Const(table)), Some(Value::Tensor(0))) if g.axis == 0 && table.ndim() == 2 => {
+                return Ok(Op::Embedding { input: 0, table: table.iter().copied().collect(), dim: table.shape()[1] });
+            }
             (Some(Value::Const(_)), Some(Value::Tensor(_))) => {
-                "Gather of a constant table by computed indices (an embedding lookup) is not supported".into()
+                "Gather of a constant table by computed indices: only rows of a 2-D table by the model input's ids (an embedding) are supported".into()
             }
             _ => "Gather needs a tensor and constant indices".into(),
         }));
@@ -152,6 +155,7 @@ pub(crate) fn concat(ctx: &Ctx, c: &TypedConcat) -> Lowered {
                 Row { bias: k.iter().nth(flat).copied().unwrap_or(0.0), terms: vec![] }
             }
             (Value::Tensor(_), None) => return Err(Unsupported("concat input without a source".into())),
+            (Value::NegInf | Value::Masked { .. }, _) => return Err(Unsupported("concat of a -inf mask".into())),
         });
     }
     Ok(Op::Affine(Affine { kind: AffineKind::Concat, inputs: sources, rows, params: constants }))

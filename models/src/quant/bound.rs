@@ -8,6 +8,11 @@
 //!   each coefficient is `c' = round(c * 2^k) * 2^-k`, so `|c - c'| <= d = 2^-(k+1)` and
 //!   `c x - c' x' = c (x - x') + (c - c') x'` gives per term `(|c'| + d) e(x) + d |x'|`;
 //!   the bias adds `2^-(S+1)`, the rescale by `shift > 0` adds `2^-(q_scale + 1)`;
+//! - a product of two activations (no rounding before the rescale): per pair
+//!   `|x'| e(y) + |y'| e(x) + e(x) e(y)`, plus the rescale;
+//! - the reciprocal square root of an RMS norm: the local slope and the entry's error
+//!   (`crate::norm`);
+//! - softmax: `crate::softmax` (its module doc derives the bound);
 //! - ReLU and max-pool are 1-Lipschitz (in the max norm for max-pool), a permutation moves
 //!   bounds with values;
 //! - table activations (sigmoid, tanh, GELU, erf, ...): `L e(q) + 2^-(out + 1)` with `L` the
@@ -19,6 +24,7 @@
 //! relative slack on top of this bound.
 use super::forward::Trace;
 use super::model::{QAct, QOp, QuantModel};
+use crate::graph::Nonlinearity;
 use crate::error::{ModelError, Result};
 
 fn half_unit(scale: i32) -> f64 {
@@ -33,6 +39,19 @@ fn through_act(act: &QAct, e_q: f64, out: i32) -> f64 {
         QAct::Table { f, .. } => {
             f.lipschitz() * e_q + half_unit(out)
         }
+    }
+}
+
+/// [`through_act`] for the reciprocal square root at the looked-up value `q`: the slope at the
+/// low end of `q`'s interval (`|f'|` decreases) and the entry's own rounding or clamping error.
+fn through_rsqrt(act: &QAct, q: i64, e_q: f64, out: i32) -> f64 {
+    match act {
+        QAct::Table { f: f @ Nonlinearity::Rsqrt { n, eps }, min, in_scale, values } => {
+            let u = q as f64 * (-(*in_scale as f64)).exp2();
+            let entry = values.get((q - min) as usize).copied().unwrap_or(0) as f64 * (-(out as f64)).exp2();
+            crate::norm::rsqrt_slope(u - e_q, *n, f32::from_bits(*eps)) * e_q + (entry - f.apply(u)).abs()
+        }
+        _ => through_act(act, e_q, out),
     }
 }
 
@@ -95,6 +114,33 @@ pub fn error_bounds(model: &QuantModel, trace: &Trace) -> Result<Vec<Vec<f64>>> 
                 .map(|w| w.iter().map(|&j| bounds[*input][j as usize]).fold(0.0, f64::max))
                 .collect(),
             QOp::Permute { input, perm } => perm.iter().map(|&j| bounds[*input][j as usize]).collect(),
+            // Exact integer ids: the table's rounding only (see `crate::embedding`).
+            QOp::Embedding { input, tables } => vec![half_unit(layer.scale); flat[*input].len() * tables.len()],
+            QOp::Softmax { input, rows, .. } => crate::softmax::error_bound(&bounds[*input], rows, &model.config),
+            QOp::Product { inputs, shift, act, .. } => {
+                // x y - x' y' = x' (y - y') + y' (x - x') + (x - x')(y - y'), per pair.
+                let qs = q_scale(act, layer.scale);
+                let rescale = if *shift > 0 { half_unit(qs) } else { 0.0 };
+                let unit = |t: usize| (-(model.scale_of(t).unwrap_or(0) as f64)).exp2();
+                let (ua, ub) = (unit(inputs[0]), unit(inputs[1]));
+                let pairs = layer.op.product_pairs(layer.shape.iter().product()).unwrap_or_default();
+                pairs
+                    .iter()
+                    .map(|ps| {
+                        let mut e = rescale;
+                        let mut z = 0i128;
+                        for &(a, b) in ps {
+                            z += flat[inputs[0]][a as usize] as i128 * flat[inputs[1]][b as usize] as i128;
+                            let (a, b) = (a as usize, b as usize);
+                            let (x, y) = (flat[inputs[0]][a].abs() as f64 * ua, flat[inputs[1]][b].abs() as f64 * ub);
+                            let (ex, ey) = (bounds[inputs[0]][a], bounds[inputs[1]][b]);
+                            e += x * ey + y * ex + ex * ey;
+                        }
+                        let q = super::forward::round_shift(z, *shift) as i64;
+                        through_rsqrt(act, q, e, layer.scale)
+                    })
+                    .collect()
+            }
         };
         bounds.push(e);
     }

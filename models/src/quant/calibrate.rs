@@ -65,7 +65,8 @@ fn quantize_affine(a: &Affine, in_scales: &[i32], out_scale: i32, cfg: &QuantCon
 
 /// Quantize `graph` with scales chosen from calibration maxima `max_abs` (see [`calibrate`]).
 ///
-/// An affine op whose only reader is an activation is fused with it: the rescaled value is
+/// A product of two activations accumulates at the sum of their scales and is rescaled to
+/// its calibrated scale (never up). An affine op or product whose only reader is an activation is fused with it: the rescaled value is
 /// looked up in the activation's table in the same step, and its scale is chosen from the
 /// pre-activation range (the table's domain).
 pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<QuantModel> {
@@ -82,7 +83,9 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
     // For each float tensor, its quantized tensor id (0 = input).
     let mut qid = vec![usize::MAX; graph.nodes.len() + 1];
     qid[0] = 0;
-    let input_scale = scale_for(max_abs[0], cfg);
+    // Token ids (the input of an embedding) are integers: scale 0.
+    let ids = graph.nodes.iter().any(|n| matches!(n.op, Op::Embedding { input: 0, .. }));
+    let input_scale = if ids { 0 } else { scale_for(max_abs[0], cfg) };
     let mut model = QuantModel {
         format: MODEL_FORMAT,
         config: cfg.clone(),
@@ -94,7 +97,7 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
     let mut fused_act: Vec<Option<(usize, Nonlinearity)>> = vec![None; graph.nodes.len() + 1];
     for (n, node) in graph.nodes.iter().enumerate() {
         if let Op::Activation { input, f } = node.op {
-            if input > 0 && uses[input] == 1 && matches!(graph.nodes[input - 1].op, Op::Affine(_)) {
+            if input > 0 && uses[input] == 1 && matches!(graph.nodes[input - 1].op, Op::Affine(_) | Op::Product(_)) {
                 fused_act[input] = Some((n, f));
             }
         }
@@ -136,6 +139,83 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
             }
             Op::Permute { input, perm } => {
                 (QOp::Permute { input: qid[*input], perm: perm.clone() }, scale_of(&model, *input)?, t)
+            }
+            Op::Embedding { input, table, dim } => {
+                if scale_of(&model, *input)? != 0 {
+                    return Err(ModelError::Config(format!("{}: embedding ids must be the model input (scale 0)", node.name)));
+                }
+                let peak = table.iter().fold(0f64, |m, v| m.max((*v as f64).abs()));
+                let s = scale_for(peak * 100.0 / cfg.headroom_percent as f64, cfg);
+                let vocab = (table.len() / dim) as i64;
+                let tables = (0..*dim)
+                    .map(|d| {
+                        (cfg.min()..=cfg.max())
+                            .map(|q| match (0..vocab).contains(&q) {
+                                true => ((table[q as usize * dim + d] as f64 * (s as f64).exp2()).round() as i64).clamp(cfg.min(), cfg.max()),
+                                false => 0,
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (QOp::Embedding { input: qid[*input], tables }, s, t)
+            }
+            Op::RmsNorm { input, rows, eps } => {
+                // Two layers (see `crate::norm`): the sum of squares of each row with the
+                // reciprocal square root fused, then x times its row's factor.
+                let s = scale_of(&model, *input)?;
+                let l = rows.first().map_or(1, Vec::len);
+                let sq_max = l as f64 * max_abs[*input] * max_abs[*input];
+                let shift = (2 * s - scale_for(sq_max, cfg)).clamp(0, cfg.max_shift as i32);
+                let v_scale = 2 * s - shift;
+                let f = Nonlinearity::Rsqrt { n: l as u32, eps: eps.to_bits() };
+                let blocks = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(r, row)| crate::graph::ProductBlock {
+                        m: 1,
+                        n: row.len() as u32,
+                        a: row.clone(),
+                        b: vec![row.iter().enumerate().map(|(k, &i)| (k as u32, i)).collect()],
+                        c: vec![r as u32],
+                    })
+                    .collect();
+                let inputs = [qid[*input], qid[*input]];
+                let kind = crate::graph::ProductKind::MatMul;
+                let op = QOp::Product { kind, inputs, blocks, shift: shift as u32, act: activation(f, v_scale, cfg) };
+                let t_scale = out_scale(f, v_scale, cfg);
+                let name = format!("{}.rsqrt", node.name);
+                model.layers.push(QLayer { name, op, shape: vec![rows.len()], scale: t_scale });
+                let factor = model.layers.len();
+                let mut ib = vec![0u32; graph.nodes[t - 1].len()];
+                for (r, row) in rows.iter().enumerate() {
+                    for &i in row {
+                        ib[i as usize] = r as u32;
+                    }
+                }
+                let n_el = ib.len() as u32;
+                let p = crate::product::Product::elementwise([qid[*input], factor], (0..n_el).collect(), ib);
+                let shift = (s + t_scale - scale_for(max_abs[t], cfg)).clamp(0, cfg.max_shift as i32);
+                let op = QOp::Product { kind: p.kind, inputs: p.inputs, blocks: p.blocks, shift: shift as u32, act: QAct::Identity };
+                (op, s + t_scale - shift, t)
+            }
+            Op::Softmax { input, rows, masked } => {
+                let in_scale = scale_of(&model, *input)?;
+                let exp = crate::softmax::exp_table(in_scale, cfg);
+                let sum_bits = crate::softmax::sum_bits(rows, cfg);
+                let op = QOp::Softmax { input: qid[*input], rows: rows.clone(), masked: masked.clone(), in_scale, exp, sum_bits };
+                (op, crate::softmax::out_scale(cfg), t)
+            }
+            Op::Product(p) => {
+                // z = sum x0·x1 has scale s0 + s1; rescale to the calibrated scale, never up.
+                let acc = scale_of(&model, p.inputs[0])? + scale_of(&model, p.inputs[1])?;
+                let shift = (acc - scale_for(max_abs[t], cfg)).clamp(0, cfg.max_shift as i32);
+                let q_scale = acc - shift;
+                let (act, scale, out_t) = match fused_act[t] {
+                    Some((an, f)) => (activation(f, q_scale, cfg), out_scale(f, q_scale, cfg), an + 1),
+                    None => (QAct::Identity, q_scale, t),
+                };
+                let inputs = [qid[p.inputs[0]], qid[p.inputs[1]]];
+                (QOp::Product { kind: p.kind, inputs, blocks: p.blocks.clone(), shift: shift as u32, act }, scale, out_t)
             }
         };
         let name = node.name.clone();

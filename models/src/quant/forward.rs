@@ -94,6 +94,27 @@ impl QuantModel {
                     windows.iter().map(|w| w.iter().map(|&i| x[i as usize]).max().unwrap_or(0)).collect()
                 }
                 QOp::Permute { input, perm } => perm.iter().map(|&i| flat[*input][i as usize]).collect(),
+                QOp::Embedding { input, tables } => {
+                    let min = self.config.min();
+                    let x = &flat[*input];
+                    x.iter().flat_map(|&q| tables.iter().map(move |t| t.get((q - min) as usize).copied().unwrap_or(0))).collect()
+                }
+                QOp::Softmax { input, rows, exp, .. } => {
+                    let (min, h) = (self.config.min(), self.config.max());
+                    crate::softmax::softmax_int(&flat[*input], rows, exp, min, h, layer.scale)
+                }
+                QOp::Product { inputs, shift, act, .. } => {
+                    let (x, y) = (&flat[inputs[0]], &flat[inputs[1]]);
+                    let pairs = layer.op.product_pairs(layer.shape.iter().product()).unwrap_or_default();
+                    pairs
+                        .iter()
+                        .enumerate()
+                        .map(|(j, ps)| {
+                            let z: i128 = ps.iter().map(|&(a, b)| x[a as usize] as i128 * y[b as usize] as i128).sum();
+                            Ok(act.apply(check(layer, self, j, round_shift(z, *shift))?))
+                        })
+                        .collect::<Result<Vec<_>>>()?
+                }
             };
             flat.push(out);
         }

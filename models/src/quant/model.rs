@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::QuantConfig;
 use crate::error::{ModelError, Result};
-use crate::graph::{AffineKind, Nonlinearity, TensorId};
+use crate::graph::{AffineKind, Nonlinearity, ProductBlock, ProductKind, TensorId};
 
 /// Version of the serialized [`QuantModel`]; part of the hash.
 /// 2: activation tables record their input scale.
@@ -65,13 +65,36 @@ pub enum QOp {
     Activation { input: TensorId, shift: u32, act: QAct },
     MaxPool { input: TensorId, windows: Vec<Vec<u32>> },
     Permute { input: TensorId, perm: Vec<u32> },
+    /// Products of two activations (see [`crate::product`]): `z_j = sum x0[a]·x1[b]` over
+    /// output `j`'s pairs at scale `s0 + s1`, then `y_j = act(round_shift(z_j, shift))`.
+    Product { kind: ProductKind, inputs: [TensorId; 2], blocks: Vec<ProductBlock>, shift: u32, act: QAct },
+    /// Softmax of each row (see [`crate::softmax`] for the integer specification): `exp` is the
+    /// table `EXP[u - min]` for the input's scale `in_scale`, `sum_bits` the width of the
+    /// division's remainder checks; the output scale is `bits - 2`.
+    /// `masked` outputs are 0.
+    Softmax { input: TensorId, rows: Vec<Vec<u32>>, masked: Vec<u32>, in_scale: i32, exp: Vec<i64>, sum_bits: u32 },
+    /// Embedding lookup (see [`crate::embedding`]): output `(t, d)` is `tables[d][x_t - min]`.
+    Embedding { input: TensorId, tables: Vec<Vec<i64>> },
 }
 
 impl QOp {
+    /// The pairs of a product layer per output element (see [`crate::product::Product::pairs`]).
+    pub fn product_pairs(&self, len: usize) -> Option<Vec<Vec<(u32, u32)>>> {
+        match self {
+            QOp::Product { kind, inputs, blocks, .. } => {
+                let p = crate::product::Product { kind: *kind, inputs: *inputs, blocks: blocks.clone() };
+                Some(p.pairs(len))
+            }
+            _ => None,
+        }
+    }
     pub fn inputs(&self) -> Vec<TensorId> {
         match self {
             QOp::Affine { inputs, .. } => inputs.clone(),
-            QOp::Activation { input, .. } | QOp::MaxPool { input, .. } | QOp::Permute { input, .. } => vec![*input],
+            QOp::Product { inputs, .. } => inputs.to_vec(),
+            QOp::Activation { input, .. } | QOp::MaxPool { input, .. } | QOp::Permute { input, .. } | QOp::Softmax { input, .. } | QOp::Embedding { input, .. } => {
+                vec![*input]
+            }
         }
     }
 }

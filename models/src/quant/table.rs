@@ -17,7 +17,10 @@ pub fn table_out_scale(f: Nonlinearity, in_scale: i32, cfg: &QuantConfig) -> i32
         return spare;
     }
     let fin = (-(in_scale as f64)).exp2();
-    let peak = (cfg.min()..=cfg.max()).fold(0f64, |m, q| m.max(f.apply(q as f64 * fin).abs()));
+    // The reciprocal square root is decreasing and unbounded at 0: fit its value at q = 1 and
+    // clamp q <= 0 (`norm` states the consequence for the error bound).
+    let lo = if matches!(f, Nonlinearity::Rsqrt { .. }) { 1 } else { cfg.min() };
+    let peak = (lo..=cfg.max()).fold(0f64, |m, q| m.max(f.apply(q as f64 * fin).abs()));
     if peak <= 0.0 || !peak.is_finite() {
         return spare;
     }

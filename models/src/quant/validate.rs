@@ -90,6 +90,33 @@ impl QuantModel {
                     count("permutation entries", perm.len())?;
                     perm.iter().try_for_each(|&idx| in_range("permutation", idx, len))?;
                 }
+                QOp::Embedding { input, tables } => {
+                    count("embedding outputs", len_of(*input)? * tables.len())?;
+                    let (lo, hi) = (self.config.min(), self.config.max());
+                    if tables.is_empty() || tables.iter().any(|t| t.len() != 1usize << self.config.bits || t.iter().any(|v| !(lo..=hi).contains(v))) {
+                        return Err(err(name, "embedding tables must cover the range with values in it".into()));
+                    }
+                }
+                QOp::Softmax { input, rows, masked, exp, sum_bits, .. } => {
+                    let len = len_of(*input)?;
+                    count("elements in the input", len)?;
+                    crate::softmax::check_rows(rows, masked, len).map_err(|r| err(name, r))?;
+                    let (lo, hi) = (self.config.min(), self.config.max());
+                    if exp.len() != 1usize << self.config.bits || exp.iter().any(|v| !(lo..=hi).contains(v)) {
+                        return Err(err(name, "the softmax exp table does not cover the range with values in it".into()));
+                    }
+                    if *sum_bits != crate::softmax::sum_bits(rows, &self.config) || layer.scale != crate::softmax::out_scale(&self.config) {
+                        return Err(err(name, "softmax remainder width or output scale does not follow the settings".into()));
+                    }
+                }
+                QOp::Product { kind, inputs, blocks, shift, act } => {
+                    let lens = [len_of(inputs[0])?, len_of(inputs[1])?];
+                    check_shift(*shift)?;
+                    self.check_act(name, act)?;
+                    let p = crate::product::Product { kind: *kind, inputs: *inputs, blocks: blocks.clone() };
+                    p.check(lens, n).map_err(|r| err(name, r))?;
+                    // With at most 2^32 terms of two 24-bit factors the sum stays below 2^80.
+                }
             }
             lens.push(n);
         }
