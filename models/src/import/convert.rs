@@ -63,6 +63,9 @@ impl Ctx<'_> {
     }
     pub fn konst(&self, slot: usize) -> Result<&ArrayD<f32>, Unsupported> {
         match self.inputs.get(slot) {
+            Some(Value::Const(c)) if c.iter().any(|x| x.is_infinite()) => {
+                Err(Unsupported(format!("constant input {slot} holds -inf: only an additive mask before a Softmax may")))
+            }
             Some(Value::Const(c)) => Ok(c),
             _ => Err(Unsupported(format!("input {slot} must be a constant"))),
         }
@@ -82,7 +85,10 @@ fn const_value(c: &Const) -> Result<Value, Unsupported> {
     if !v.is_empty() && v.iter().all(|&x| x <= MASK_FILL) {
         return Ok(Value::NegInf);
     }
-    match v.iter().find(|x| !x.is_finite()) {
+    // -inf beside finite values is a mask in the making (torch's `where(mask, 0, -inf)`,
+    // folded by tract): kept for [`super::mask::additive`]; [`Ctx::konst`] refuses it to every
+    // other reader. NaN and +inf are never accepted.
+    match v.iter().find(|x| x.is_nan() || **x == f32::INFINITY) {
         Some(x) => Err(Unsupported(format!("constant holds the non-finite value {x}"))),
         None => Ok(Value::Const(v)),
     }
@@ -222,9 +228,16 @@ pub(crate) fn convert(model: &TypedModel, input_shape: Vec<usize>) -> Result<Gra
             }
             continue;
         }
+        // A NaN guard (Hugging Face's `where(isnan(p), 0, p)` after a softmax): zkinfer's
+        // tensors are quantized integers, never NaN, so the test is the constant false and
+        // the `Where` after it passes `p` through (see `mask::iff`).
+        if node.op.name() == "IsNan" && matches!(ctx.inputs.first(), Some(Value::Tensor(_))) {
+            values.insert(out, Value::Const(ArrayD::zeros(out_shape.clone())));
+            continue;
+        }
         if node.op_as::<Iff>().is_some() {
             match mask::iff(&ctx) {
-                Ok(mask::Selected::Masked(v)) => {
+                Ok(mask::Selected::Masked(v)) | Ok(mask::Selected::Pass(v)) => {
                     values.insert(out, v);
                 }
                 Ok(mask::Selected::Op(op)) => {

@@ -39,6 +39,8 @@ pub(crate) fn additive(ctx: &Ctx) -> Option<Result<Value, Unsupported>> {
 pub(crate) enum Selected {
     Op(Op),
     Masked(Value),
+    /// Every element picks one tensor of the output's shape: that tensor itself.
+    Pass(Value),
 }
 
 /// The selection `out[j] = cond[j] ? a[j] : b[j]` (numpy broadcasting; inputs cond, a, b).
@@ -51,6 +53,13 @@ pub(crate) fn iff(ctx: &Ctx) -> Result<Selected, Unsupported> {
     };
     let idx = |o: usize, slot: usize| broadcast_index(&coords(o, out), &ctx.input_shapes[slot]);
     let pick: Vec<bool> = (0..n).map(|o| cond.iter().nth(idx(o, 0)).is_some_and(|&c| c != 0.0)).collect();
+    for (slot, all) in [(1, pick.iter().all(|&p| p)), (2, pick.iter().all(|&p| !p))] {
+        if let (true, Value::Tensor(t)) = (all, &ctx.inputs[slot]) {
+            if ctx.input_shapes[slot] == *out {
+                return Ok(Selected::Pass(Value::Tensor(*t)));
+            }
+        }
+    }
     match (&ctx.inputs[1], &ctx.inputs[2]) {
         (Value::NegInf, Value::Tensor(t)) | (Value::Tensor(t), Value::NegInf) => {
             if ctx.input_shapes[if matches!(ctx.inputs[1], Value::NegInf) { 2 } else { 1 }] != *out {

@@ -1,19 +1,12 @@
 #!/usr/bin/env python3
-"""Trains and exports the two zoo transformers, the way PyTorch and Hugging Face users do:
+"""Trains and exports the zoo's tiny GPT-2 the way Hugging Face users do (the zoo's ViT is
+train_vit.py's):
 
-  vit.onnx                 tiny ViT on the 8x8 digits, torch.onnx.export (TorchScript exporter)
-  vit_dynamo.onnx(.data)   the same weights, torch.onnx.export(dynamo=True), external data
   gpt.onnx                 tiny GPT-2 (transformers' GPT2LMHeadModel), TorchScript exporter
   gpt_dynamo.onnx(.data)   the same weights, dynamo exporter, external data
   gpt_data.json            held-out token sequences ("input_data": one list of SEQ ids each)
                            with the float model's next-token argmax per position ("labels")
-
-ViT: input [1, 64] (pixels / 16, as every zoo model), 2x2 patches (16 patches of 4 values),
-embedding 16, a class token, learned positions, 2 pre-norm encoder blocks of 2 heads (attention
-written out as users write it: q, k, v projections, heads split by reshape and transpose,
-softmax(q kᵀ / sqrt(d)) v), a GELU MLP of 32, a final LayerNorm, a linear head on the class
-token. Trained on the zoo's training split (make_zoo.py's: train_test_split(test_size=0.25,
-random_state=0, stratified)); its test split is digits_test.json.
+  gpt_calibration.json     the 48 sequences of the task (calibration)
 
 GPT: GPT2Config(vocab 16, 2 layers, 2 heads, n_embd 32, positions 16), sequence length 8, trained
 on a synthetic task: each sequence counts up by a per-sequence step modulo 16 from a random start
@@ -23,11 +16,10 @@ norms, token and position embeddings are all GPT-2's own code.
 Run outside the repository's tests (they never run Python), with torch, transformers, onnx,
 onnxscript and scikit-learn in a virtualenv outside the repository:
   python3 -m venv /work/venv-tx && /work/venv-tx/bin/pip install torch transformers onnx onnxscript scikit-learn
-  /work/venv-tx/bin/python models/zoo/make_transformers.py
+  /work/venv-tx/bin/python models/zoo/make_gpt.py
 Deterministic (fixed seeds, one thread); the exporters' output may differ between versions.
 """
 import json
-import math
 import os
 
 import numpy as np
@@ -40,80 +32,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.environ.get("ZOO_OUT", HERE)
 SEQ = 8
 VOCAB = 16
-
-
-# ------------------------------------------------------------------------------------ ViT
-class Block(nn.Module):
-    def __init__(self, d, heads, hidden):
-        super().__init__()
-        self.heads = heads
-        self.ln1 = nn.LayerNorm(d)
-        self.qkv = nn.Linear(d, 3 * d)
-        self.proj = nn.Linear(d, d)
-        self.ln2 = nn.LayerNorm(d)
-        self.fc1 = nn.Linear(d, hidden)
-        self.fc2 = nn.Linear(hidden, d)
-
-    def forward(self, x):
-        b, t, d = x.shape
-        h = self.heads
-        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
-        q = q.reshape(b, t, h, d // h).transpose(1, 2)
-        k = k.reshape(b, t, h, d // h).transpose(1, 2)
-        v = v.reshape(b, t, h, d // h).transpose(1, 2)
-        att = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d // h), dim=-1)
-        y = (att @ v).transpose(1, 2).reshape(b, t, d)
-        x = x + self.proj(y)
-        return x + self.fc2(nn.functional.gelu(self.fc1(self.ln2(x))))
-
-
-class ViT(nn.Module):
-    def __init__(self, d=16, heads=2, hidden=32, blocks=2):
-        super().__init__()
-        self.embed = nn.Linear(4, d)
-        self.cls = nn.Parameter(torch.zeros(1, 1, d))
-        self.pos = nn.Parameter(torch.randn(1, 17, d) * 0.1)
-        self.blocks = nn.ModuleList([Block(d, heads, hidden) for _ in range(blocks)])
-        self.ln = nn.LayerNorm(d)
-        self.head = nn.Linear(d, 10)
-
-    def forward(self, x):
-        b = x.shape[0]
-        # [b, 64] -> 16 patches of 2x2 pixels: (row block, col block, 2, 2)
-        p = x.reshape(b, 4, 2, 4, 2).permute(0, 1, 3, 2, 4).reshape(b, 16, 4)
-        t = torch.cat([self.cls.expand(b, -1, -1), self.embed(p)], dim=1) + self.pos
-        for blk in self.blocks:
-            t = blk(t)
-        return self.head(self.ln(t)[:, 0])
-
-
-def digits_split():
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    d = load_digits()
-    X = (d.data / 16.0).astype(np.float32)
-    return train_test_split(X, d.target, test_size=0.25, random_state=0, stratify=d.target)
-
-
-def train_vit():
-    torch.manual_seed(0)
-    Xtr, Xte, ytr, yte = digits_split()
-    xtr, ytr_t = torch.tensor(Xtr), torch.tensor(ytr, dtype=torch.long)
-    model = ViT()
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    for epoch in range(60):
-        perm = torch.randperm(len(xtr))
-        for i in range(0, len(xtr), 64):
-            idx = perm[i : i + 64]
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(xtr[idx]), ytr_t[idx]).backward()
-            opt.step()
-    model.eval()
-    with torch.no_grad():
-        acc = (model(torch.tensor(Xte)).argmax(1).numpy() == yte).mean()
-    params = sum(p.numel() for p in model.parameters())
-    return model, acc, params
 
 
 # ------------------------------------------------------------------------------------ GPT
@@ -179,12 +97,6 @@ def export(model, example, name, **kw):
 
 def main():
     torch.set_num_threads(1)
-    vit, acc, params = train_vit()
-    print(f"torch {torch.__version__}: ViT {params} parameters, float test accuracy {acc:.3f}")
-    x = torch.zeros(1, 64)
-    export(vit, x, "vit.onnx", dynamo=False, opset_version=17, input_names=["input"], output_names=["logits"])
-    export(vit, x, "vit_dynamo.onnx", dynamo=True, external_data=True)
-
     gpt, held, pred, acc, params = train_gpt()
     print(f"GPT-2 {params} parameters, held-out next-token accuracy (positions 2..) {acc:.3f}")
     ids = torch.tensor(held[:1], dtype=torch.long)
@@ -192,6 +104,15 @@ def main():
     export(gpt, ids, "gpt_dynamo.onnx", dynamo=True, external_data=True)
     with open(os.path.join(OUT, "gpt_data.json"), "w") as f:
         json.dump({"input_data": held.tolist(), "labels": pred.tolist()}, f)
+    write_gpt_calibration()
+
+
+def write_gpt_calibration():
+    """gpt_calibration.json: the GPT's calibration data, every sequence of the task (16 starts x
+    3 steps = 48: the training distribution has no others)."""
+    cal = np.array([[(a + s * i) % VOCAB for i in range(SEQ)] for a in range(VOCAB) for s in range(1, 4)])
+    with open(os.path.join(OUT, "gpt_calibration.json"), "w") as f:
+        json.dump({"input_data": cal.tolist()}, f)
 
 
 if __name__ == "__main__":
