@@ -550,7 +550,7 @@ fn check_keyed(c: &Case, name: &str) -> VerifierMeta {
 #[test]
 fn mlp_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
     check_keyed(mlp(), "keyed_mlp");
-    // Where the gas goes (printed for BENCHMARKS.md): the debugging variant of the contract
+    // Where the gas goes (printed for benches/ONCHAIN.md): the debugging variant of the contract
     // returns the gas of each phase and the phases' flags instead of reverting.
     use zkinfer::verifier::evm::keyed;
     let c = mlp();

@@ -2,7 +2,7 @@
 //! pre-norm encoder blocks of 2 heads, GELU MLP), exported by torch's TorchScript and dynamo
 //! exporters: both import, the quantized argmax agrees with the float model on at least 99% of
 //! the 450 held-out digits, and the circuit's witness equals the integer reference. (Proving it
-//! takes k = 15: measured in BENCHMARKS.md, not here; tests/transformer_block.rs proves the same
+//! takes k = 15: measured in benches/TRANSFORMERS.md, not here; tests/transformer_block.rs proves the same
 //! ops at k = 13.)
 mod common;
 
