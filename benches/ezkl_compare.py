@@ -37,6 +37,17 @@ ROOT = os.path.dirname(HERE)
 
 
 # ---------------------------------------------------------------- child: one EZKL step
+def argmaxes(ys, classes):
+    """The argmax of each run of `classes` values (one per position; all of `ys` when None)."""
+    c = classes or len(ys)
+    return [max(range(i, i + c), key=lambda j: ys[j]) - i for i in range(0, len(ys), c)]
+
+
+def hits(preds, truth):
+    """Positions where two lists of per-sample argmax lists agree."""
+    return sum(a == b for p, t in zip(preds, truth) for a, b in zip(p, t))
+
+
 def ezkl_step(name, a):
     """Runs in a child process: one EZKL call, timed inside the process (import excluded)."""
     import ezkl
@@ -77,10 +88,10 @@ def ezkl_step(name, a):
                 ezkl.gen_witness(p, a["compiled"], wp)
                 with open(wp) as f:  # the returned dict lacks the rescaled outputs; the file has them
                     ys = [float(v) for v in json.load(f)["pretty_elements"]["rescaled_outputs"][0]]
-                preds.append(max(range(len(ys)), key=lambda j: ys[j]))
+                preds.append(argmaxes(ys, a.get("classes")))
             except Exception as e:  # an out-of-range sample counts as a miss
                 print(f"sample {i}: {e}", file=sys.stderr)
-                preds.append(-1)
+                preds.append([-1] * a.get("positions", 1))
         out["preds"] = preds
     else:
         raise SystemExit(f"unknown step {name}")
@@ -276,16 +287,20 @@ def explicit_attributes(src, dst):
     return dst
 
 
-def float_argmax(model, samples):
+def float_argmax(model, samples, classes=None):
+    """Per sample, the float model's argmax of each position (see `argmaxes`)."""
     import numpy as np
     import onnx
     from onnx.reference import ReferenceEvaluator
 
     m = onnx.load(model)
-    shape = [d.dim_value or 1 for d in m.graph.input[0].type.tensor_type.shape.dim]
+    t = m.graph.input[0].type.tensor_type
+    shape = [d.dim_value or 1 for d in t.shape.dim]
+    dtype = np.int64 if t.elem_type == onnx.TensorProto.INT64 else np.float32
     sess = ReferenceEvaluator(m)
     name = m.graph.input[0].name
-    return [int(np.argmax(sess.run(None, {name: np.asarray(x, np.float32).reshape(shape)})[0])) for x in samples]
+    out = lambda x: sess.run(None, {name: np.asarray(x).astype(dtype).reshape(shape)})[0].reshape(-1).tolist()
+    return [argmaxes(out(x), classes) for x in samples]
 
 
 def med(xs):
@@ -293,7 +308,7 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
-def bench_model(args, name, model, calib, inp, test, srs_dir):
+def bench_model(args, name, model, calib, inp, test, srs_dir, zk_flags=(), classes=None, samples_max=None):
     d = os.path.join(args.out, name)
     e = os.path.join(d, "ezkl")
     zdir = {b: os.path.join(d, f"zkinfer-{b}") for b in args.backends}
@@ -306,7 +321,7 @@ def bench_model(args, name, model, calib, inp, test, srs_dir):
         json.dump({"input_data": [sum(cal, [])]}, f)
     with open(test) as f:
         t = json.load(f)
-    samples, labels = t["input_data"][: args.accuracy_samples], t.get("labels")
+    samples, labels = t["input_data"][: samples_max or args.accuracy_samples], t.get("labels")
     T = args.timeout
     A = dict(
         model=model, settings=os.path.join(e, "settings.json"), compiled=os.path.join(e, "model.compiled"),
@@ -329,7 +344,7 @@ def bench_model(args, name, model, calib, inp, test, srs_dir):
     if not os.path.exists(A["srs"]):
         log(f"ezkl gen_srs k={k}")
         E["srs"] = ezkl(args, "srs", A, T)
-    zk_model = ["--model", model, "--calibration", calib]
+    zk_model = ["--model", model, "--calibration", calib, *zk_flags]
     for b, z in zdir.items():
         log(f"zkinfer {b} warm-up setup (generates and caches the parameters for k the first time)")
         Z[b]["warmup"] = zk(args, ["setup"] + zk_model + ["--backend", b, "--out", z], T)
@@ -359,20 +374,22 @@ def bench_model(args, name, model, calib, inp, test, srs_dir):
         Z[b]["proof_bytes"], Z[b]["k"], Z[b]["rows"], Z[b]["width"] = last["proof_bytes"], last["k"], last["rows"], last.get("width")
     # Accuracy: argmax of the quantized output against the labels (or the float argmax).
     log(f"accuracy on {len(samples)} samples")
-    floats = float_argmax(model, samples)
-    truth = labels[: len(samples)] if labels else floats
+    floats = float_argmax(model, samples, classes)
+    positions = len(floats[0]) if floats else 1
+    truth = [l if isinstance(l, list) else [l] for l in labels[: len(samples)]] if labels else floats
     acc_file = os.path.join(d, "accuracy.json")
     with open(acc_file, "w") as f:
         json.dump({"input_data": samples, **({"labels": truth} if labels else {})}, f)
-    ez = ezkl(args, "accuracy", dict(A, samples_file=acc_file), T)["preds"]
+    ez = ezkl(args, "accuracy", dict(A, samples_file=acc_file, classes=classes, positions=positions), T)["preds"]
     za = zk(args, ["accuracy"] + zk_model + ["--data", acc_file], T)["accuracy"]
-    n = len(samples)
+    n = len(samples) * positions
     r["accuracy"] = {
-        "samples": n,
+        "samples": len(samples),
+        "positions": positions,
         "against": "labels" if labels else "float argmax",
-        "float": sum(a == b for a, b in zip(floats, truth)) / n,
-        "ezkl": sum(a == b for a, b in zip(ez, truth)) / n,
-        "ezkl_agree_float": sum(a == b for a, b in zip(ez, floats)) / n,
+        "float": hits(floats, truth) / n,
+        "ezkl": hits(ez, truth) / n,
+        "ezkl_agree_float": hits(ez, floats) / n,
         "zkinfer": za["quant_accuracy"] if labels else za["argmax_agreement"],
         "zkinfer_agree_float": za["argmax_agreement"],
     }
@@ -380,6 +397,8 @@ def bench_model(args, name, model, calib, inp, test, srs_dir):
 
 
 STEPS = ["setup", "prove", "verify"]
+# Zoo files the default model list leaves out (`--transformers` runs them with their own data).
+TRANSFORMERS = {"vit", "gpt"}
 
 
 def summary(r):
@@ -441,7 +460,9 @@ def main():
     ap.add_argument("--zkinfer", default=os.path.join(ROOT, "target/release/zkinfer"))
     ap.add_argument("--out", default=os.path.join(ROOT, "target/ezkl-compare"))
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--models", nargs="*", help="ONNX files (default: every models/zoo/*.onnx)")
+    ap.add_argument("--models", nargs="*", help="ONNX files (default: every models/zoo/*.onnx but the transformers)")
+    ap.add_argument("--transformers", action="store_true", help="also the zoo ViT (digits) and GPT-2 (next tokens, --bits 11)")
+    ap.add_argument("--transformer-samples", type=int, default=50, help="accuracy samples of the transformers")
     ap.add_argument("--mlp", default="64-512-512-10", help="generated MLPs, comma-separated ('' for none)")
     ap.add_argument("--backends", default="ipa,kzg", help="zkinfer backends to run, comma-separated")
     ap.add_argument("--accuracy-samples", type=int, default=450)
@@ -458,11 +479,22 @@ def main():
     os.makedirs(srs_dir, exist_ok=True)
     zoo = os.path.join(ROOT, "models", "zoo")
     jobs = []
-    for m in args.models if args.models is not None else sorted(glob.glob(os.path.join(zoo, "*.onnx"))):
+    default = [m for m in sorted(glob.glob(os.path.join(zoo, "*.onnx"))) if os.path.basename(m).split("_")[0].split(".")[0] not in TRANSFORMERS]
+    for m in args.models if args.models is not None else default:
         name = os.path.splitext(os.path.basename(m))[0]
         os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
         m = explicit_attributes(m, os.path.join(args.out, "onnx", os.path.basename(m)))
         jobs.append((name, m, os.path.join(zoo, "calibration.json"), os.path.join(zoo, "input.json"), os.path.join(zoo, "digits_test.json")))
+    if args.transformers:
+        z = lambda f: os.path.join(zoo, f)
+        n = args.transformer_samples
+        for m, cal, inp, test, flags, classes in [
+            ("vit.onnx", "calibration.json", "input.json", "digits_test.json", [], None),
+            ("gpt.onnx", "gpt_calibration.json", "gpt_input.json", "gpt_data.json", ["--bits", "11"], 16),
+        ]:
+            os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
+            path = explicit_attributes(z(m), os.path.join(args.out, "onnx", m))
+            jobs.append((m.split(".")[0], path, z(cal), z(inp), z(test), flags, classes, n))
     for spec in filter(None, args.mlp.split(",")):
         widths = [int(w) for w in spec.split("-")]
         d = os.path.join(args.out, "gen", f"mlp-{spec}")

@@ -276,7 +276,8 @@ pub const AUTO_WIDTHS: [usize; 4] = [4, 8, 16, 32];
 /// The dot width and outputs per dot row with the lowest estimated proving cost (see
 /// [`shape_cost`]), for the circuit parameters `base` (its visibility and batch): every
 /// width of [`AUTO_WIDTHS`] with one output per row, and, where `base` allows several
-/// (a single inference, default visibility), the shapes of [`AUTO_MULTI`].
+/// (a single inference, default visibility), the shapes of [`AUTO_MULTI`]; each with and
+/// without an identity table (`CircuitParams::identity_table`).
 /// `base` with the chips `p`'s model needs switched on: the Freivalds chip for products of two
 /// activations, the softmax division chip (each configures columns only when on, so a model
 /// without them keeps its circuit).
@@ -296,12 +297,17 @@ pub fn auto_params_for(p: &Prepared, base: &CircuitParams) -> Result<CircuitPara
         .map(|&w| (w, 1))
         .chain(AUTO_MULTI.iter().copied().filter(|_| multi));
     let mut best: Option<(f64, CircuitParams)> = None;
+    // Each shape with identity requants range-checked (two rows, no identity table: the
+    // smaller tables) and looked up (one row, a table of 2^bits rows more); ties keep the
+    // range check.
     for (width, outputs) in shapes {
-        let params = CircuitParams { width, outputs, ..*base };
-        let spec = CircuitSpec::compile_params(&p.circuit, &params)?;
-        let cost = shape_cost(&spec);
-        if best.as_ref().is_none_or(|(c, _)| cost < *c) {
-            best = Some((cost, params));
+        for identity_table in [false, true] {
+            let params = CircuitParams { width, outputs, identity_table, ..*base };
+            let spec = CircuitSpec::compile_params(&p.circuit, &params)?;
+            let cost = shape_cost(&spec);
+            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, params));
+            }
         }
     }
     Ok(best.map(|(_, p)| p).unwrap_or(*base))

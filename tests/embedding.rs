@@ -61,3 +61,24 @@ fn an_embedding_model_proves_and_verifies() {
     forged.input.values[0] = 5;
     assert!(verify(&params, &setup.vk, &forged, Some(&identity)).is_err());
 }
+
+/// The embedding's tables hold the ids of the vocabulary only (11 ids here, not the 2^bits
+/// of an activation table), so an id outside it has no table entry: the integer reference and
+/// the circuit's evaluation refuse it, and no lookup of `(column, id, value)` can succeed for
+/// it (the activation table holds `1 + 6 * 11` embedding rows and nothing else of theirs).
+#[test]
+fn an_id_outside_the_vocabulary_has_no_table_entry() {
+    use zkinfer::circuits::chips::tables::TablePlan;
+    use zkinfer::circuits::ir::{Activation, LayerKind};
+    let p = prepared();
+    let LayerKind::Embedding { tables, .. } = &p.circuit.layers[0].kind else { panic!("first layer: {:?}", p.circuit.layers[0].kind) };
+    assert_eq!(tables.len(), 6);
+    assert!(tables.iter().all(|t| matches!(t, Activation::Table { min: 0, values, .. } if values.len() == 11)));
+    let plan = TablePlan::from_model(&p.circuit, false);
+    let others: usize = plan.acts.iter().filter(|a| !tables.contains(a)).count() << p.circuit.bits;
+    assert_eq!(plan.act_rows(), 1 + 6 * 11 + others);
+    assert!(matches!(p.quant.forward(&[1, 11, 3, 4]), Err(zkinfer::models::ModelError::OutOfRange { min: 0, max: 10, value: 11, .. })));
+    assert!(matches!(p.quant.forward(&[1, -1, 3, 4]), Err(zkinfer::models::ModelError::OutOfRange { .. })));
+    assert!(zkinfer::circuits::eval(&p.circuit, &[1, 11, 3, 4]).is_err());
+    assert!(ModelCircuit::<Fr>::new(p.circuit.clone(), Settings::default().circuit, p.hash, Some(vec![1, 11, 3, 4])).is_err());
+}

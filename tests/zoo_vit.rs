@@ -1,9 +1,8 @@
 //! The zoo's tiny ViT on the 8x8 digits (`models/zoo/train_vit.py`: 2x2 patches, width 16, 2
 //! pre-norm encoder blocks of 2 heads, GELU MLP), exported by torch's TorchScript and dynamo
 //! exporters: both import, the quantized argmax agrees with the float model on at least 99% of
-//! the 450 held-out digits, and the circuit's witness equals the integer reference. (Proving it
-//! takes k = 15: measured in benches/TRANSFORMERS.md, not here; tests/transformer_block.rs proves the same
-//! ops at k = 13.)
+//! the 450 held-out digits, the circuit's witness equals the integer reference, and both prove
+//! and verify from the CLI (k = 15) with the proved output equal to the integer reference.
 mod common;
 
 use common::*;
@@ -30,11 +29,25 @@ fn the_vit_in_both_exports_agrees_with_the_float_model() {
             }
             let quant = p.quant.dequantize_output(&out);
             agree += usize::from(argmax(&float) == argmax(&quant));
-            correct += usize::from(argmax(&quant) == labels[i]);
+            correct += usize::from(argmax(&quant) == labels[i][0]);
         }
         let n = samples.len();
         assert_eq!(n, 450);
         assert!(agree * 100 >= 99 * n, "{name}: quantized argmax agrees with the float model on {agree} of {n}");
         assert!(correct * 100 >= 90 * n, "{name}: quantized accuracy {correct} of {n}");
+    }
+}
+
+#[test]
+fn both_vit_exports_prove_and_verify_from_the_cli() {
+    let input = zoo("input.json");
+    let calibration = zoo("calibration.json");
+    let x = Dataset::load(&input).unwrap().samples.remove(0);
+    for name in ["vit.onnx", "vit_dyn.onnx"] {
+        let p = pipeline::prepare(&zoo(name), Calibration::File(calibration.clone()), &Settings::default().quant).unwrap();
+        let reference: Vec<i64> = p.quant.forward(&p.quant.quantize_input(&x).unwrap()).unwrap().output().iter().copied().collect();
+        let flags = ["--calibration", calibration.to_str().unwrap(), "--backend", "kzg"];
+        let report = prove_verify_cli(&format!("zoo_{name}"), &zoo(name), &input, &flags, &reference);
+        assert_eq!(report["k"], 15, "{name}: {report}");
     }
 }

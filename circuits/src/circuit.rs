@@ -79,6 +79,12 @@ pub struct CircuitParams {
     /// predate it, and then not written).
     #[serde(default, skip_serializing_if = "is_false")]
     pub softmax: bool,
+    /// Identity requants (a rescale with no activation) look `q` up in an identity table of
+    /// `2^bits` rows, one row per element, instead of range-checking it on a second row (see
+    /// [`crate::chips::requant`]): shorter layouts for models whose rows, not tables, set
+    /// `k` (transformers). False in files that predate it, and then not written.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub identity_table: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -113,6 +119,7 @@ impl Default for CircuitParams {
             outputs: 1,
             products: false,
             softmax: false,
+            identity_table: false,
         }
     }
 }

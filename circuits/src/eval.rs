@@ -43,6 +43,16 @@ pub fn act_range(bits: u32) -> (i64, i64) {
     (-half, half - 1)
 }
 
+/// The inputs `[lo, hi]` an activation's table holds: the activation range, or a table's own
+/// sub-range of it (an embedding's ids, `[0, V)`).
+pub fn act_domain(act: &Activation, bits: u32) -> (i64, i64) {
+    let (min, max) = act_range(bits);
+    match act {
+        Activation::Table { min: m, values, .. } => ((*m).max(min), m.saturating_add(values.len() as i64 - 1).min(max)),
+        _ => (min, max),
+    }
+}
+
 /// Applies an activation to a value already known to be in range (tables validated).
 pub fn apply_activation(act: &Activation, q: i64) -> i64 {
     match act {
@@ -147,7 +157,13 @@ pub fn eval(model: &CircuitModel, input: &[i64]) -> Result<Witness, CircuitError
                 let mut ys = Vec::new();
                 for (t, &x) in get(*input).iter().enumerate() {
                     let q = requant_value(&layer.name, t, x as i128, 0, model.bits)?;
-                    ys.extend(tables.iter().map(|a| apply_activation(a, q)));
+                    for a in tables {
+                        let (lo, hi) = act_domain(a, model.bits);
+                        if q < lo || q > hi {
+                            return Err(CircuitError::OutOfRange { layer: layer.name.clone(), index: t, value: q as i128, min: lo, max: hi });
+                        }
+                        ys.push(apply_activation(a, q));
+                    }
                 }
                 (ys, None)
             }

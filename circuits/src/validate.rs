@@ -105,8 +105,25 @@ pub fn validate(model: &CircuitModel) -> Result<Vec<usize>, CircuitError> {
                 if tables.is_empty() {
                     return Err(CircuitError::BadProduct { layer: name.clone(), reason: "an embedding without columns".into() });
                 }
+                // Each column's table covers the ids, a sub-range of the activation range
+                // (an id outside it has no table entry, so no proof).
+                let (lo, hi) = act_range(model.bits);
                 for act in tables {
-                    check_requant(name, &Requant { shift: 0, act: act.clone() }, model.bits)?;
+                    if let Activation::Table { name: t, min, values } = act {
+                        let end = min.saturating_add(values.len() as i64);
+                        if values.is_empty() || *min < lo || end > hi + 1 {
+                            return Err(CircuitError::TableCoverage {
+                                layer: name.clone(),
+                                name: t.clone(),
+                                min: *min,
+                                end,
+                                need_min: lo,
+                                need_end: hi + 1,
+                            });
+                        }
+                    } else {
+                        check_requant(name, &Requant { shift: 0, act: act.clone() }, model.bits)?;
+                    }
                 }
                 tensor_len(*input, &lens)? * tables.len()
             }

@@ -1,5 +1,7 @@
 //! Input files in EZKL's format: `{"input_data": [[...floats, flattened...], ...]}` with an
-//! optional `"labels": [..]` for a labelled set. A flattened sample is reshaped to the model's
+//! optional `"labels": [..]` for a labelled set: one class per sample, or, for a model with
+//! one prediction per position (a language model's next token), a list per sample with one
+//! class per position. A flattened sample is reshaped to the model's
 //! input shape. NaN and infinities (which Python writes as bare `NaN` / `Infinity` tokens) are
 //! reported with the sample and index, as is a wrong element count.
 use std::path::Path;
@@ -19,14 +21,24 @@ pub const DEFAULT_INPUT_RANGE: (f32, f32) = (-1.0, 1.0);
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     pub samples: Vec<Vec<f32>>,
-    pub labels: Option<Vec<usize>>,
+    /// Per sample, the expected class of each output position (one entry for a classifier:
+    /// a file's `"labels": [3, 7]` is `[[3], [7]]`).
+    pub labels: Option<Vec<Vec<usize>>>,
+}
+
+/// One sample's label in a file: a class, or one class per position.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawLabel {
+    One(usize),
+    Positions(Vec<usize>),
 }
 
 #[derive(Deserialize)]
 struct Raw {
     input_data: Vec<Vec<Value>>,
     #[serde(default)]
-    labels: Option<Vec<usize>>,
+    labels: Option<Vec<RawLabel>>,
 }
 
 /// Replace Python's non-standard `NaN`, `Infinity`, `-Infinity` tokens (outside strings) by
@@ -111,7 +123,15 @@ impl Dataset {
             .enumerate()
             .map(|(s, xs)| xs.iter().enumerate().map(|(i, v)| number(v, s, i, path)).collect())
             .collect::<Result<Vec<Vec<f32>>>>()?;
-        if let Some(l) = &raw.labels {
+        let labels: Option<Vec<Vec<usize>>> = raw.labels.map(|l| {
+            l.into_iter()
+                .map(|v| match v {
+                    RawLabel::One(c) => vec![c],
+                    RawLabel::Positions(cs) => cs,
+                })
+                .collect()
+        });
+        if let Some(l) = &labels {
             // One list may hold several samples concatenated (EZKL's layout): its labels are
             // checked once the input size is known (`fit`).
             if l.len() != samples.len() && samples.len() != 1 {
@@ -120,8 +140,11 @@ impl Dataset {
                     reason: format!("{} labels for {} samples", l.len(), samples.len()),
                 });
             }
+            if let Some(s) = l.iter().position(Vec::is_empty) {
+                return Err(ModelError::Data { path: path.into(), reason: format!("labels[{s}] is an empty list") });
+            }
         }
-        Ok(Dataset { samples, labels: raw.labels })
+        Ok(Dataset { samples, labels })
     }
 
     /// The samples for a model input of `shape`, in either layout input files come in: one
@@ -198,7 +221,12 @@ mod tests {
     fn reads_ezkl_format_and_labels() {
         let d = parse(r#"{"input_data": [[0.5, 1, -2]], "labels": [3]}"#).unwrap();
         assert_eq!(d.samples, vec![vec![0.5, 1.0, -2.0]]);
-        assert_eq!(d.labels, Some(vec![3]));
+        assert_eq!(d.labels, Some(vec![vec![3]]));
+        // A list per sample: one class per output position (a language model's next tokens).
+        let d = parse(r#"{"input_data": [[1, 2], [3, 4]], "labels": [[2, 3], [4, 5]]}"#).unwrap();
+        assert_eq!(d.labels, Some(vec![vec![2, 3], vec![4, 5]]));
+        assert!(matches!(parse(r#"{"input_data": [[1]], "labels": [[]]}"#).unwrap_err(), ModelError::Data { .. }));
+        assert!(matches!(parse(r#"{"input_data": [[1]], "labels": [-1]}"#).unwrap_err(), ModelError::Data { .. }));
     }
 
     /// Found by reading `quote_nonfinite` while writing the `input_json` fuzz target: a

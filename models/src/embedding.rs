@@ -3,11 +3,12 @@
 //! input file (input scale 0).
 //!
 //! Semantics: output `(t, d)` (row-major, `D` columns) is `table[id_t][d]`; an id outside
-//! `[0, V)` gives 0 (torch refuses it; the circuit's table has 0 there).
+//! `[0, V)` is refused (as torch refuses it): the float model gives 0 there, the integer
+//! reference an out-of-range error, and the circuit has no table entry for it.
 //!
-//! **Quantization**: column `d` becomes a lookup table over the whole activation range,
-//! `T_d[q] = round(table[q][d] · 2^s)` for `q in [0, V)` and 0 elsewhere, at the largest scale
-//! `s` that holds every entry. The integer pass looks `id_t` up in `T_d`; with exact integer
+//! **Quantization**: column `d` becomes a lookup table over the ids,
+//! `T_d[q] = round(table[q][d] · 2^s)` for `q in [0, V)` (V rows, not the `2^bits` of an
+//! activation table), at the largest scale `s` that holds every entry. The integer pass looks `id_t` up in `T_d`; with exact integer
 //! ids its error against the float model is the table's rounding, `2^-(s+1)`.
 
 /// The float embedding of `ids` (rounded to the nearest integer) in `table` (`vocab` rows of

@@ -10,6 +10,7 @@ pub mod error;
 pub mod float;
 pub mod graph;
 pub mod import;
+pub mod layer_error;
 pub mod norm;
 pub mod product;
 pub mod quant;

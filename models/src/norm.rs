@@ -11,6 +11,10 @@
 //!   product          y_i = round_shift(x_i · t_r, k')        at the calibrated output scale
 //! ```
 //!
+//! When `2s − k` would need a shift `k` beyond the range table's largest (`max_shift`), the
+//! input is first rescaled by the excess (an identity requant `NAME.prescale`, so the squares
+//! accumulate at a lower scale): with the shift clamped instead, the sum would leave the table's
+//! input range on the zoo GPT's final norm.
 //! `G` is the largest scale at which `RSQRT[1]` fits the activation range; `RSQRT[v <= 0]` is
 //! clamped to the range's maximum (a row of near-zero values, whose float norm is `x/sqrt(eps)`).
 //! The error bound is `quant::bound`'s product rule around the table's local slope:

@@ -109,7 +109,7 @@ pub fn lower(m: &QuantModel) -> CircuitModel {
                         .enumerate()
                         .map(|(d, values)| Activation::Table {
                             name: format!("embedding[{d}]"),
-                            min: m.config.min(),
+                            min: 0,
                             values: values.clone(),
                         })
                         .collect(),

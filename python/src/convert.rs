@@ -110,7 +110,11 @@ pub fn dataset(v: &Bound<'_, PyAny>, name: &str) -> PyResult<(Dataset, String)> 
         let data = d.get_item("input_data")?.ok_or_else(|| bad(format!("{name}: a dict needs \"input_data\"")))?;
         let labels = match d.get_item("labels")? {
             Some(l) if !l.is_none() => {
-                Some(l.extract::<Vec<usize>>().map_err(|_| bad(format!("{name}: labels must be non-negative integers")))?)
+                let one = l.extract::<Vec<usize>>().map(|v| v.into_iter().map(|c| vec![c]).collect());
+                let per_position = || l.extract::<Vec<Vec<usize>>>();
+                Some(one.or_else(|_| per_position()).map_err(|_| {
+                    bad(format!("{name}: labels must be non-negative integers, or one list of them per sample"))
+                })?)
             }
             _ => None,
         };

@@ -145,7 +145,7 @@ pub fn int_forward(m: &QuantModel, input: &[i64]) -> Result<(Vec<Vec<i64>>, Vec<
             }
             QOp::Embedding { input, tables } => {
                 let t = Instant::now();
-                let out = flat[*input].iter().flat_map(|&q| tables.iter().map(move |t| t.get((q - min) as usize).copied().unwrap_or(0))).collect();
+                let out = flat[*input].iter().flat_map(|&q| tables.iter().map(move |t| usize::try_from(q).ok().and_then(|id| t.get(id)).copied().unwrap_or(0))).collect();
                 part("embedding", t);
                 out
             }

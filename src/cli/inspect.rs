@@ -57,11 +57,17 @@ pub fn source_name(s: &Source) -> String {
     }
 }
 
+/// The last `n` characters of `s` (a layer name's distinguishing tail), `…` in front when cut.
+fn truncate_front(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len <= n { s.to_string() } else { ['…'].into_iter().chain(s.chars().skip(len - (n - 1))).collect() }
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).chain(['…']).collect() }
 }
 
-pub fn accuracy(m: &ModelArgs, data: &Path, json: bool) -> anyhow::Result<()> {
+pub fn accuracy(m: &ModelArgs, data: &Path, layers: bool, json: bool) -> anyhow::Result<()> {
     let set = zkinfer::models::data::Dataset::load(data)?;
     let report = verbs::accuracy(&m.options(), &set)?;
     if json {
@@ -70,12 +76,33 @@ pub fn accuracy(m: &ModelArgs, data: &Path, json: bool) -> anyhow::Result<()> {
     let (r, calib, bits) = (&report.accuracy, &report.calibration, report.bits);
     let pct = |v: Option<f64>| v.map(|x| format!("{:.2}%", 100.0 * x)).unwrap_or_else(|| "n/a (no labels)".into());
     println!("model        {}   ({bits}-bit activations, calibration: {calib})", source_name(&report.source));
-    println!("samples      {}", r.samples);
+    match r.positions {
+        1 => println!("samples      {}", r.samples),
+        n => println!("samples      {} ({n} predictions each: argmax over the last axis)", r.samples),
+    }
     println!("float acc    {}", pct(r.float_accuracy));
     println!("quant acc    {}", pct(r.quant_accuracy));
     println!("argmax agree {:.2}%", 100.0 * r.argmax_agreement);
     println!("max |err|    {:.5}", r.max_abs_error);
     println!("mean |err|   {:.5}", r.mean_abs_error);
     println!("out of range {}", r.out_of_range);
+    for (layer, n) in &r.out_of_range_layers {
+        println!("  {n} at {layer}");
+    }
+    if layers {
+        println!("{:<48} {:>6} {:>10} {:>7} {:>10} {:>10}", "layer", "scale", "max |x|", "range", "max |err|", "mean |err|");
+        for l in &report.layers {
+            let fmax = if l.float_tensor.is_some() { format!("{:.4}", l.float_max) } else { "-".into() };
+            println!(
+                "{:<48} {:>6} {:>10} {:>6.1}% {:>10.5} {:>10.5}",
+                truncate_front(&l.layer, 48),
+                l.scale,
+                fmax,
+                100.0 * l.range_used,
+                l.max_abs_error,
+                l.mean_abs_error
+            );
+        }
+    }
     Ok(())
 }

@@ -35,9 +35,14 @@ pub enum Command {
     Accuracy {
         #[command(flatten)]
         model: ModelArgs,
-        /// Labelled data: {"input_data": [[...], ...], "labels": [...]}.
+        /// Labelled data: {"input_data": [[...], ...], "labels": [...]} (a label per sample,
+        /// or a list per sample with one per output position, e.g. a language model's next tokens).
         #[arg(long)]
         data: PathBuf,
+        /// Also print every layer's error against the float model (max and mean |error|,
+        /// largest float value, share of the activation range used).
+        #[arg(long)]
+        layers: bool,
     },
     /// Compile a model into DIR/compiled.json: the quantized model, its settings, identity and
     /// circuit size, and the SHA-256 of the files it came from. setup, prove, commit, bench,
@@ -278,7 +283,7 @@ impl ModelArgs {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Inspect(m) => inspect::inspect(&m, cli.json),
-        Command::Accuracy { model, data } => inspect::accuracy(&model, &data, cli.json),
+        Command::Accuracy { model, data, layers } => inspect::accuracy(&model, &data, layers, cli.json),
         Command::Compile { model, out } => prove::compile(&model, &out, cli.json),
         Command::Estimate(m) => estimate::estimate(&m, cli.json),
         Command::Setup { model, out } => prove::setup(&model, &out, cli.json),

@@ -41,6 +41,8 @@ pub fn inspect(m: &ModelOptions) -> Result<InspectReport> {
 #[derive(Clone, Debug, Serialize)]
 pub struct AccuracyReport {
     pub accuracy: Accuracy,
+    /// Every layer's error against the float model (`zkinfer_models::layer_error`).
+    pub layers: Vec<zkinfer_models::layer_error::LayerError>,
     pub calibration: Calibration,
     pub bits: u32,
     #[serde(skip)]
@@ -51,7 +53,8 @@ pub struct AccuracyReport {
 pub fn accuracy(m: &ModelOptions, data: &Dataset) -> Result<AccuracyReport> {
     let (c, p) = m.compiled()?;
     let accuracy = zkinfer_models::accuracy::evaluate(p.graph.get()?, &p.quant, data)?;
-    Ok(AccuracyReport { accuracy, calibration: p.calibration, bits: c.settings.quant.bits, source: c.source })
+    let layers = zkinfer_models::layer_error::layer_errors(p.graph.get()?, &p.quant, data)?;
+    Ok(AccuracyReport { accuracy, layers, calibration: p.calibration, bits: c.settings.quant.bits, source: c.source })
 }
 
 /// `zkinfer compile --json`.

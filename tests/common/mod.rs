@@ -61,3 +61,33 @@ pub fn assert_clean_failure(o: &Output, needles: &[&str]) {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// `zkinfer prove` of `model` (extra flags `flags`) on `input` from the CLI, then `zkinfer
+/// verify` against the identity the prove printed: asserts the proof verifies, that the
+/// proved output (the integer values in proof.json) equals `reference`, and that the same
+/// proof with one output value changed is rejected. Returns the prove report.
+pub fn prove_verify_cli(name: &str, model: &Path, input: &Path, flags: &[&str], reference: &[i64]) -> serde_json::Value {
+    let out = scratch(name);
+    let dir = out.to_str().expect("utf-8 path");
+    let mut args = vec!["prove", "--model", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--out", dir, "--json"];
+    args.extend_from_slice(flags);
+    let o = zkinfer(&args);
+    assert!(o.status.success(), "{name}: {}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json report");
+    let identity = report["identity"].as_str().expect("identity").to_string();
+    let proof = out.join("proof.json");
+    let o = zkinfer(&["verify", "--proof", proof.to_str().unwrap(), "--model-hash", &identity, "--allow-insecure-srs", "--json"]);
+    assert!(o.status.success(), "{name}: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verified"], true, "{name}");
+    let text = std::fs::read_to_string(&proof).unwrap();
+    let mut p: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let values: Vec<i64> = p["output"]["values"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
+    assert_eq!(values, reference, "{name}: the proved output is the integer reference");
+    p["output"]["values"][0] = serde_json::json!(values[0] + 1);
+    let bad = out.join("tampered.json");
+    std::fs::write(&bad, p.to_string()).unwrap();
+    let o = zkinfer(&["verify", "--proof", bad.to_str().unwrap(), "--model-hash", &identity, "--allow-insecure-srs"]);
+    assert!(!o.status.success(), "{name}: a changed output verified");
+    report
+}

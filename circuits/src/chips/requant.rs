@@ -1,5 +1,6 @@
 //! Rounded rescale fused with the activation lookup, one row per element (two for the
-//! identity, which needs no activation table).
+//! identity, which needs no activation table, unless the circuit has an identity table:
+//! `CircuitParams::identity_table`, then the identity is a table activation like any other).
 //!
 //! | column             | row `r`                         | row `r + 1` (identity only) |
 //! |--------------------|---------------------------------|-----------------------------|
@@ -145,7 +146,8 @@ pub struct RequantChip<F: PrimeField> {
 #[derive(Clone, Copy, Debug)]
 pub struct RequantOp<'a> {
     pub shift: u32,
-    /// Tag of `act` in the activation table (unused for the identity).
+    /// Tag of `act` in the activation table; 0 for an identity proved by a range check
+    /// (a circuit without an identity table).
     pub tag: u64,
     pub act: &'a Activation,
     /// The model's activation width: the identity range-checks `q` with it.
@@ -153,7 +155,7 @@ pub struct RequantOp<'a> {
 }
 
 impl RequantOp<'_> {
-    /// Rows one element takes: 2 for the identity (see the module doc), else 1.
+    /// Rows one element takes: 2 for an identity without a table (see the module doc), else 1.
     pub fn rows(&self) -> usize {
         if self.is_identity() {
             2
@@ -162,8 +164,9 @@ impl RequantOp<'_> {
         }
     }
 
+    /// An identity proved by the range check on a second row (no identity table).
     fn is_identity(&self) -> bool {
-        matches!(self.act, Activation::Identity)
+        matches!(self.act, Activation::Identity) && self.tag == 0
     }
 }
 

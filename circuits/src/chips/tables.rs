@@ -5,7 +5,7 @@
 //! | row | tag | in | out |
 //! |-----|-----|----|-----|
 //! | 0   | 0   | 0  | 0   |  <- what disabled rows look up
-//! | ... | t   | q  | act_t(q) | for each activation `act_t` the model uses (tags from 1) and every `q in [-2^(bits-1), 2^(bits-1))` |
+//! | ... | t   | q  | act_t(q) | for each activation `act_t` the model uses (tags from 1) and every `q in [-2^(bits-1), 2^(bits-1))`, or of the table's own sub-range (an embedding column: the ids `[0, V)`) |
 //!
 //! Range table, columns `(tag, value)`:
 //!
@@ -21,7 +21,7 @@ use halo2_proofs::{
     plonk::{ConstraintSystem, Error, TableColumn},
 };
 
-use crate::eval::{act_range, apply_activation};
+use crate::eval::{act_domain, apply_activation};
 use crate::field::to_field;
 use crate::ir::{Activation, CircuitModel, LayerKind};
 
@@ -37,13 +37,14 @@ pub struct TablePlan {
 }
 
 impl TablePlan {
-    /// Collects the activations and shifts a (validated) model uses.
-    pub fn from_model(model: &CircuitModel) -> Self {
+    /// Collects the activations and shifts a (validated) model uses; with `identity_table`
+    /// the identity is a table activation like the others (one requant row, no range row).
+    pub fn from_model(model: &CircuitModel, identity_table: bool) -> Self {
         let mut acts: Vec<Activation> = Vec::new();
         let mut ranges: Vec<u32> = Vec::new();
         let bits = model.bits;
         let mut use_requant = |act: &Activation, shift: u32| {
-            if matches!(act, Activation::Identity) {
+            if matches!(act, Activation::Identity) && !identity_table {
                 // Proved by a range check of width `bits` (see `super::requant`), not a table.
                 ranges.push(bits);
             } else if !acts.contains(act) {
@@ -92,20 +93,25 @@ impl TablePlan {
     }
 
     /// The table tag of an activation (`None` if the model does not use it); 0 for the
-    /// identity, which has no table (the requant chip range-checks it instead).
+    /// identity when it has no table (the requant chip range-checks it instead).
     pub fn act_tag(&self, act: &Activation) -> Option<u64> {
-        if matches!(act, Activation::Identity) {
-            return Some(0);
+        let tag = self.acts.iter().position(|a| a == act).map(|i| i as u64 + 1);
+        match act {
+            Activation::Identity => Some(tag.unwrap_or(0)),
+            _ => tag,
         }
-        self.acts
-            .iter()
-            .position(|a| a == act)
-            .map(|i| i as u64 + 1)
     }
 
     /// Rows of the activation table.
     pub fn act_rows(&self) -> usize {
-        1 + (self.acts.len() << self.bits)
+        1 + self
+            .acts
+            .iter()
+            .map(|a| {
+                let (lo, hi) = act_domain(a, self.bits);
+                (hi - lo + 1).max(0) as usize
+            })
+            .sum::<usize>()
     }
 
     /// Rows of the range table.
@@ -146,7 +152,6 @@ impl TableConfig {
         layouter: &mut impl Layouter<F>,
         plan: &TablePlan,
     ) -> Result<(), Error> {
-        let (min, max) = act_range(plan.bits);
         layouter.assign_table(
             || "activation table",
             |mut table| {
@@ -174,6 +179,7 @@ impl TableConfig {
                 };
                 put(&mut table, 0, 0, 0)?;
                 for (i, act) in plan.acts.iter().enumerate() {
+                    let (min, max) = act_domain(act, plan.bits);
                     for q in min..=max {
                         put(&mut table, i as u64 + 1, q, apply_activation(act, q))?;
                     }

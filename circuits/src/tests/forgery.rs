@@ -172,7 +172,7 @@ fn identity_requant_out_of_range_quotient_rejected_by_range_lookup() {
                 kind: LayerKind::Requant { input: 0, requant: Requant { shift, act: Activation::Identity } },
             }],
         };
-        let plan = crate::chips::tables::TablePlan::from_model(&m);
+        let plan = crate::chips::tables::TablePlan::from_model(&m, false);
         assert!(plan.acts.is_empty() && plan.ranges.contains(&4), "{plan:?}");
         assert_eq!(plan.act_rows(), 1);
         let spec = CircuitSpec::compile(&m, &CompileOptions { width: 4 }).unwrap();

@@ -31,6 +31,15 @@ fn scale_for(max_abs: f64, cfg: &QuantConfig) -> i32 {
     ((limit / m).log2().floor() as i32).clamp(-24, 24)
 }
 
+/// Appends an identity requant `y = round_shift(x, pre)` of quantized tensor `q` (float tensor
+/// `t`, at scale `s`) named `name`; returns the new tensor.
+fn prescale(model: &mut QuantModel, graph: &Graph, t: TensorId, q: TensorId, s: i32, pre: i32, name: String) -> TensorId {
+    let shape = if t == 0 { graph.input_shape.clone() } else { graph.nodes[t - 1].shape.clone() };
+    let op = QOp::Activation { input: q, shift: pre as u32, act: QAct::Identity };
+    model.layers.push(QLayer { name, op, shape, scale: s - pre });
+    model.layers.len()
+}
+
 fn quantize_affine(a: &Affine, in_scales: &[i32], out_scale: i32, cfg: &QuantConfig) -> (Vec<QRow>, u32) {
     let wmax = a.rows.iter().flat_map(|r| r.terms.iter()).fold(0f64, |m, t| m.max((t.coeff as f64).abs()));
     let wlimit = ((1i64 << (cfg.weight_bits - 1)) - 1) as f64;
@@ -146,14 +155,19 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
                 }
                 let peak = table.iter().fold(0f64, |m, v| m.max((*v as f64).abs()));
                 let s = scale_for(peak * 100.0 / cfg.headroom_percent as f64, cfg);
-                let vocab = (table.len() / dim) as i64;
+                let vocab = table.len() / (*dim).max(1);
+                if vocab as i64 > cfg.max() + 1 {
+                    return Err(ModelError::Config(format!(
+                        "{}: a vocabulary of {vocab} ids does not fit {}-bit activations (ids up to {}); raise --bits",
+                        node.name,
+                        cfg.bits,
+                        cfg.max()
+                    )));
+                }
                 let tables = (0..*dim)
                     .map(|d| {
-                        (cfg.min()..=cfg.max())
-                            .map(|q| match (0..vocab).contains(&q) {
-                                true => ((table[q as usize * dim + d] as f64 * (s as f64).exp2()).round() as i64).clamp(cfg.min(), cfg.max()),
-                                false => 0,
-                            })
+                        (0..vocab)
+                            .map(|q| ((table[q * dim + d] as f64 * (s as f64).exp2()).round() as i64).clamp(cfg.min(), cfg.max()))
                             .collect()
                     })
                     .collect();
@@ -165,8 +179,17 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
                 let s = scale_of(&model, *input)?;
                 let l = rows.first().map_or(1, Vec::len);
                 let sq_max = l as f64 * max_abs[*input] * max_abs[*input];
-                let shift = (2 * s - scale_for(sq_max, cfg)).clamp(0, cfg.max_shift as i32);
-                let v_scale = 2 * s - shift;
+                // The squares accumulate at scale 2s; when reaching the sum's scale needs a
+                // larger shift than the range table has, the input is first rescaled by `pre`
+                // (an identity requant, `NAME.prescale`), so that the sum's shift fits.
+                let need = 2 * s - scale_for(sq_max, cfg);
+                let pre = ((need - cfg.max_shift as i32).max(0) + 1) / 2;
+                let sq_in = match pre {
+                    0 => qid[*input],
+                    _ => prescale(&mut model, graph, *input, qid[*input], s, pre, format!("{}.prescale", node.name)),
+                };
+                let shift = (need - 2 * pre).clamp(0, cfg.max_shift as i32);
+                let v_scale = 2 * (s - pre) - shift;
                 let f = Nonlinearity::Rsqrt { n: l as u32, eps: eps.to_bits() };
                 let blocks = rows
                     .iter()
@@ -179,7 +202,7 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
                         c: vec![r as u32],
                     })
                     .collect();
-                let inputs = [qid[*input], qid[*input]];
+                let inputs = [sq_in, sq_in];
                 let kind = crate::graph::ProductKind::MatMul;
                 let op = QOp::Product { kind, inputs, blocks, shift: shift as u32, act: activation(f, v_scale, cfg) };
                 let t_scale = out_scale(f, v_scale, cfg);
@@ -207,14 +230,26 @@ pub fn quantize(graph: &Graph, max_abs: &[f64], cfg: &QuantConfig) -> Result<Qua
             }
             Op::Product(p) => {
                 // z = sum x0·x1 has scale s0 + s1; rescale to the calibrated scale, never up.
-                let acc = scale_of(&model, p.inputs[0])? + scale_of(&model, p.inputs[1])?;
-                let shift = (acc - scale_for(max_abs[t], cfg)).clamp(0, cfg.max_shift as i32);
+                // A rescale beyond the range table's largest shift is split: the inputs are
+                // first rescaled by the excess (identity requants, `NAME.prescale0/1`).
+                let s = [scale_of(&model, p.inputs[0])?, scale_of(&model, p.inputs[1])?];
+                let need = s[0] + s[1] - scale_for(max_abs[t], cfg);
+                let excess = (need - cfg.max_shift as i32).max(0);
+                let pre = [(excess + 1) / 2, excess / 2];
+                let mut inputs = [qid[p.inputs[0]], qid[p.inputs[1]]];
+                for i in 0..2 {
+                    if pre[i] > 0 {
+                        let name = format!("{}.prescale{i}", node.name);
+                        inputs[i] = prescale(&mut model, graph, p.inputs[i], inputs[i], s[i], pre[i], name);
+                    }
+                }
+                let acc = s[0] + s[1] - excess;
+                let shift = (need - excess).clamp(0, cfg.max_shift as i32);
                 let q_scale = acc - shift;
                 let (act, scale, out_t) = match fused_act[t] {
                     Some((an, f)) => (activation(f, q_scale, cfg), out_scale(f, q_scale, cfg), an + 1),
                     None => (QAct::Identity, q_scale, t),
                 };
-                let inputs = [qid[p.inputs[0]], qid[p.inputs[1]]];
                 (QOp::Product { kind: p.kind, inputs, blocks: p.blocks.clone(), shift: shift as u32, act }, scale, out_t)
             }
         };

@@ -95,9 +95,20 @@ impl QuantModel {
                 }
                 QOp::Permute { input, perm } => perm.iter().map(|&i| flat[*input][i as usize]).collect(),
                 QOp::Embedding { input, tables } => {
-                    let min = self.config.min();
-                    let x = &flat[*input];
-                    x.iter().flat_map(|&q| tables.iter().map(move |t| t.get((q - min) as usize).copied().unwrap_or(0))).collect()
+                    let vocab = tables.first().map_or(0, Vec::len);
+                    let mut out = Vec::with_capacity(flat[*input].len() * tables.len());
+                    for (i, &q) in flat[*input].iter().enumerate() {
+                        let id = usize::try_from(q).ok().filter(|&id| id < vocab).ok_or_else(|| ModelError::OutOfRange {
+                            layer: layer.name.clone(),
+                            index: i,
+                            value: q,
+                            min: 0,
+                            max: vocab as i64 - 1,
+                            bits: self.config.bits,
+                        })?;
+                        out.extend(tables.iter().map(|t| t[id]));
+                    }
+                    out
                 }
                 QOp::Softmax { input, rows, exp, .. } => {
                     let (min, h) = (self.config.min(), self.config.max());

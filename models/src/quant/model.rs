@@ -73,7 +73,8 @@ pub enum QOp {
     /// division's remainder checks; the output scale is `bits - 2`.
     /// `masked` outputs are 0.
     Softmax { input: TensorId, rows: Vec<Vec<u32>>, masked: Vec<u32>, in_scale: i32, exp: Vec<i64>, sum_bits: u32 },
-    /// Embedding lookup (see [`crate::embedding`]): output `(t, d)` is `tables[d][x_t - min]`.
+    /// Embedding lookup (see [`crate::embedding`]): output `(t, d)` is `tables[d][x_t]`; an id
+    /// `x_t` outside `[0, V)` (`V` the tables' length, the vocabulary) is out of range.
     Embedding { input: TensorId, tables: Vec<Vec<i64>> },
 }
 

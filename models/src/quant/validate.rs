@@ -93,8 +93,10 @@ impl QuantModel {
                 QOp::Embedding { input, tables } => {
                     count("embedding outputs", len_of(*input)? * tables.len())?;
                     let (lo, hi) = (self.config.min(), self.config.max());
-                    if tables.is_empty() || tables.iter().any(|t| t.len() != 1usize << self.config.bits || t.iter().any(|v| !(lo..=hi).contains(v))) {
-                        return Err(err(name, "embedding tables must cover the range with values in it".into()));
+                    let vocab = tables.first().map_or(0, Vec::len);
+                    let ids_fit = vocab >= 1 && vocab as i64 <= hi + 1;
+                    if !ids_fit || tables.iter().any(|t| t.len() != vocab || t.iter().any(|v| !(lo..=hi).contains(v))) {
+                        return Err(err(name, "embedding tables must have one entry per id, ids in the activation range, values in it".into()));
                     }
                 }
                 QOp::Softmax { input, rows, masked, exp, sum_bits, .. } => {

@@ -142,6 +142,7 @@ class InspectReport(TypedDict):
 
 class AccuracyReport(TypedDict):
     accuracy: Dict[str, Any]
+    layers: List[Dict[str, Any]]
     calibration: Any
     bits: int
 
@@ -202,7 +203,9 @@ def inspect(model: Optional[PathLike] = None, **options: Unpack[ModelOptions]) -
 def accuracy(
     model: Optional[PathLike] = None, *, data: Union[PathLike, Dict[str, Any]], **options: Unpack[ModelOptions]
 ) -> AccuracyReport:
-    """Float against quantized accuracy on labelled data: a path, or ``{"input_data": ..., "labels": [...]}``."""
+    """Float against quantized accuracy on labelled data: a path, or ``{"input_data": ..., "labels": [...]}``
+    (a label per sample, or a list per sample with one per output position: a language model's
+    next tokens). ``layers`` holds every layer's error against the float model."""
 
 def compile(model: Optional[PathLike] = None, *, out: PathLike, **options: Unpack[ModelOptions]) -> CompileReport:
     """Compile a model into ``out/compiled.json`` (quantized model, settings, identity, circuit size)."""
