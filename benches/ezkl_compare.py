@@ -261,6 +261,41 @@ def op_rows(args):
     return out
 
 
+def finite_masks(src, dst, fill=-1e4):
+    """A copy of `src` with every -inf constant (a causal mask's fill) replaced by `fill`, for
+    EZKL only: EZKL 23 refuses the TorchScript GPT-2 export ("significant bit truncation when
+    instantiating" at every scale) for its `where(mask, s, -inf)`, and zkinfer reads the -inf
+    form. After the softmax both compute the same function (exp(-1e4) is 0 in f32). Also
+    drops Hugging Face's NaN guard `where(isnan(p), 0, p)` after a softmax (EZKL has no IsNaN;
+    `p` is never NaN here, and zkinfer's import passes `p` through the same way)."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(src)
+    for n in m.graph.node:
+        for at in n.attribute if n.op_type == "Constant" else []:
+            if at.t and at.t.data_type:
+                a = numpy_helper.to_array(at.t)
+                if a.dtype.kind == "f" and np.isneginf(a).any():
+                    at.t.CopyFrom(numpy_helper.from_array(np.where(np.isneginf(a), fill, a).astype(a.dtype), at.t.name))
+    nan = {n.output[0]: n for n in m.graph.node if n.op_type == "IsNaN"}
+    drop, rename = [], {}
+    for n in m.graph.node:
+        if n.op_type == "Where" and n.input[0] in nan and n.input[2] == nan[n.input[0]].input[0]:
+            drop += [n, nan[n.input[0]]]
+            rename[n.output[0]] = n.input[2]
+    for n in drop:
+        m.graph.node.remove(n)
+    for n in m.graph.node:
+        for i, x in enumerate(n.input):
+            n.input[i] = rename.get(x, x)
+    for o in m.graph.output:
+        o.name = rename.get(o.name, o.name)
+    onnx.save(m, dst)
+    return dst
+
+
 def explicit_attributes(src, dst):
     """A copy of `src` with ONNX's default Conv / pooling attributes written out (EZKL 23
     refuses a Conv without `strides`); the model computes the same function."""
@@ -308,7 +343,7 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
-def bench_model(args, name, model, calib, inp, test, srs_dir, zk_flags=(), classes=None, samples_max=None):
+def bench_model(args, name, model, calib, inp, test, srs_dir, zk_flags=(), classes=None, samples_max=None, ezkl_model=None):
     d = os.path.join(args.out, name)
     e = os.path.join(d, "ezkl")
     zdir = {b: os.path.join(d, f"zkinfer-{b}") for b in args.backends}
@@ -324,13 +359,15 @@ def bench_model(args, name, model, calib, inp, test, srs_dir, zk_flags=(), class
     samples, labels = t["input_data"][: samples_max or args.accuracy_samples], t.get("labels")
     T = args.timeout
     A = dict(
-        model=model, settings=os.path.join(e, "settings.json"), compiled=os.path.join(e, "model.compiled"),
+        model=ezkl_model or model, settings=os.path.join(e, "settings.json"), compiled=os.path.join(e, "model.compiled"),
         vk=os.path.join(e, "vk.key"), pk=os.path.join(e, "pk.key"), witness=os.path.join(e, "witness.json"),
         proof=os.path.join(e, "proof.json"), input=inp, data=cal_flat, variables=symbols(model), dir=e,
     )
     E = {}
     Z = {b: {} for b in args.backends}
     r = {"model": name, "onnx": os.path.relpath(model, ROOT), "ezkl": E, "zkinfer": Z}
+    if ezkl_model:
+        r["ezkl_onnx"] = os.path.relpath(ezkl_model, ROOT)
     log = lambda *m: print(f"[{time.strftime('%H:%M:%S')}] {name}:", *m, flush=True)
     log("ezkl calibrate")
     E["calibrate"] = ezkl(args, "calibrate", A, T)
@@ -463,6 +500,7 @@ def main():
     ap.add_argument("--models", nargs="*", help="ONNX files (default: every models/zoo/*.onnx but the transformers)")
     ap.add_argument("--transformers", action="store_true", help="also the zoo ViT (digits) and GPT-2 (next tokens, --bits 11)")
     ap.add_argument("--transformer-samples", type=int, default=50, help="accuracy samples of the transformers")
+    ap.add_argument("--transformer-models", default="vit,gpt", help="which of them, comma-separated")
     ap.add_argument("--mlp", default="64-512-512-10", help="generated MLPs, comma-separated ('' for none)")
     ap.add_argument("--backends", default="ipa,kzg", help="zkinfer backends to run, comma-separated")
     ap.add_argument("--accuracy-samples", type=int, default=450)
@@ -492,9 +530,12 @@ def main():
             ("vit.onnx", "calibration.json", "input.json", "digits_test.json", [], None),
             ("gpt.onnx", "gpt_calibration.json", "gpt_input.json", "gpt_data.json", ["--bits", "11"], 16),
         ]:
+            if m.split(".")[0] not in args.transformer_models.split(","):
+                continue
             os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
             path = explicit_attributes(z(m), os.path.join(args.out, "onnx", m))
-            jobs.append((m.split(".")[0], path, z(cal), z(inp), z(test), flags, classes, n))
+            ez = finite_masks(path, os.path.join(args.out, "onnx", "ezkl_" + m)) if m.startswith("gpt") else None
+            jobs.append((m.split(".")[0], path, z(cal), z(inp), z(test), flags, classes, n, ez))
     for spec in filter(None, args.mlp.split(",")):
         widths = [int(w) for w in spec.split("-")]
         d = os.path.join(args.out, "gen", f"mlp-{spec}")
@@ -523,7 +564,7 @@ def main():
             print(f"op rows: FAILED: {e}", flush=True)
     for job in jobs:
         try:
-            r = bench_model(args, *job, srs_dir)
+            r = bench_model(args, *job[:5], srs_dir, *job[5:])
         except Exception as e:  # report and go on with the next model
             print(f"{job[0]}: FAILED: {e}", flush=True)
             results.append({"model": job[0], "error": str(e)})
