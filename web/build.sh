@@ -6,14 +6,16 @@
 # cargo-web, rust-web-src, lld; .ci/run installs them): it rebuilds std for wasm32 from
 # Debian's sources (-Zbuild-std, allowed on a stable compiler by RUSTC_BOOTSTRAP=1) and links
 # with wasm-ld. Debian's tools go first on PATH, before rustup's proxies. A separate target
-# directory (target/wasm) keeps the native build untouched.
+# directory (target/wasm) keeps the native build untouched. `--ignore-rust-version`: bookworm's
+# rustc-web is 1.85.0 on some machines while halo2-axiom 0.5.3 declares rust-version 1.85.1
+# (it builds with 1.85.0; the native build uses rustup's stable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/wasm-ld
 /usr/bin/cargo build -p zkinfer-verifier-wasm --profile wasm --target wasm32-unknown-unknown \
-  --target-dir target/wasm -Zbuild-std=std,panic_abort -Zbuild-std-features= "$@"
+  --target-dir target/wasm --ignore-rust-version -Zbuild-std=std,panic_abort -Zbuild-std-features= "$@"
 mkdir -p target/web
 cp web/index.html web/page.js web/worker.js web/verifier.js web/page.css target/web/
 cp target/wasm/wasm32-unknown-unknown/wasm/zkinfer_verifier_wasm.wasm target/web/zkinfer_verifier.wasm
