@@ -208,3 +208,53 @@ fn identity_requant_out_of_range_quotient_rejected_by_range_lookup() {
     }
     println!("identity forgeries rejected by the range lookup: {tried}");
 }
+
+/// With `CircuitParams::identity_table` the identity is a table activation (one row per
+/// element, lookup `(tag, q, y)`): the same consistent forgeries, `q'` outside `[-8, 8)` with
+/// the input, its copy, `q` and `y` moved together, are rejected by the activation lookup alone.
+#[test]
+fn identity_table_out_of_range_quotient_rejected_by_activation_lookup() {
+    let mut tried = 0;
+    for shift in 0..=2u32 {
+        let half = if shift == 0 { 0 } else { 1i64 << (shift - 1) };
+        let zs: Vec<i64> = ((-(8i64 << shift) - half)..((8i64 << shift) - half)).step_by(3).collect();
+        let n = zs.len();
+        let m = CircuitModel {
+            input_len: n,
+            bits: 4,
+            layers: vec![Layer {
+                name: "rq".into(),
+                kind: LayerKind::Requant { input: 0, requant: Requant { shift, act: Activation::Identity } },
+            }],
+        };
+        let plan = crate::chips::tables::TablePlan::from_model(&m, true);
+        assert_eq!(plan.acts, vec![Activation::Identity]);
+        assert_eq!(plan.act_rows(), 1 + 16);
+        let params = CircuitParams { width: 4, identity_table: true, ..Default::default() };
+        let spec = CircuitSpec::compile_params(&m, &params).unwrap();
+        let honest = ModelCircuit::<Fr>::new(Arc::new(m), params, [5; 32], Some(zs.clone())).unwrap();
+        let inst = honest.instances().unwrap();
+        assert!(failures(spec.k, &honest, inst.clone()).is_empty());
+        for (j, &z) in zs.iter().enumerate() {
+            let q = round_shift(z as i128, shift) as i64;
+            for q2 in [8i64, 9, 15, -9, -16] {
+                let dq = q2 - q;
+                let dz = dq << shift;
+                let base = 1 + n + 4 * j; // cells z, q, r, y of element j
+                let mut c = honest.clone();
+                c.forge = vec![(1 + j, dz), (base, dz), (base + 1, dq), (base + 3, dq)];
+                let mut bad = inst.clone();
+                bad[1 + j] = to_field(z + dz);
+                bad[1 + n + j] = to_field(q2);
+                let f = failures(spec.k, &c, bad);
+                assert!(!f.is_empty(), "shift {shift} z {z} q' {q2} accepted");
+                assert!(
+                    f.iter().all(|e| matches!(e, VerifyFailure::Lookup { name, .. } if name == "activation")),
+                    "unexpected failures {f:?}"
+                );
+                tried += 1;
+            }
+        }
+    }
+    println!("identity-table forgeries rejected by the activation lookup: {tried}");
+}

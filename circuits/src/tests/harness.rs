@@ -26,6 +26,10 @@ fn dense_relu() {
 fn dense_identity() {
     let (m, x) = dense(Activation::Identity, 2);
     run("dense identity", &m, &x, 4);
+    // The identity by table (`CircuitParams::identity_table`): one requant row, no range row.
+    let params = crate::CircuitParams { width: 4, identity_table: true, ..Default::default() };
+    let r = crate::testing::check_circuit(&m, &x, &params, MUTATIONS, 7).unwrap();
+    assert!(r.mutations > 0);
 }
 
 #[test]
