@@ -324,8 +324,9 @@ pub const AUTO_MULTI: [(usize, usize); 6] = [(4, 2), (4, 4), (8, 2), (8, 4), (8,
 pub fn shape_cost(spec: &CircuitSpec) -> f64 {
     let advice = spec.advice_columns as f64;
     let fixed = (spec.fixed_columns + spec.selectors) as f64;
-    // Every advice column is equality-enabled, plus the instance and constants columns.
-    let equality = advice + 2.0;
+    // Every advice column is equality-enabled (the instance and the constants are bound by
+    // gates: `circuits/src/chips/public.rs`, `constants.rs`).
+    let equality = advice;
     (1u64 << spec.k) as f64 * (COST_ADVICE * advice + COST_FIXED * fixed + COST_EQUALITY * equality + COST_BASE)
 }
 

@@ -132,21 +132,17 @@ impl Circuit<Fr> for CopyOnly {
         ModelConfig::configure_with(meta, &CircuitParams::default())
     }
     fn synthesize(&self, config: ModelConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
-        let cells = layouter.assign_region(
+        // The public block's gate binds (a_0, i) to instance row i.
+        layouter.assign_region(
             || "copy",
             |mut region| {
-                Ok(self
-                    .public
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| region.assign_advice(config.advice[0], i, Value::known(*v)).cell())
-                    .collect::<Vec<_>>())
+                for (i, v) in self.public.iter().enumerate() {
+                    region.assign_advice(config.advice[0], i, Value::known(*v));
+                    config.public.q_pub.enable(&mut region, i)?;
+                }
+                Ok(())
             },
-        )?;
-        for (i, c) in cells.into_iter().enumerate() {
-            layouter.constrain_instance(c, config.instance, i);
-        }
-        Ok(())
+        )
     }
 }
 

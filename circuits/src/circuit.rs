@@ -368,7 +368,8 @@ impl<F: PrimeField> Circuit<F> for ModelCircuit<F> {
     fn synthesize(&self, config: ModelConfig, mut layouter: impl Layouter<F>) -> Result<(), Error> {
         config.tables.load(&mut layouter, &self.plan)?;
         let hash = hash_to_field::<F>(&self.model_hash);
-        let (bindings, _) = layouter.assign_region(
+        // The public values are bound inside the region (the public block of `layout`).
+        layouter.assign_region(
             || "model",
             |mut region| {
                 let mut ctx = Ctx::new(&mut region, self.mutations());
@@ -383,9 +384,6 @@ impl<F: PrimeField> Circuit<F> for ModelCircuit<F> {
                 )
             },
         )?;
-        for (cell, row) in bindings {
-            layouter.constrain_instance(cell, config.instance, row);
-        }
         Ok(())
     }
 }

@@ -37,18 +37,19 @@
 //! instance column is `[model hash, input part, output part]`, where a tensor part is its
 //! values (`public`), one hash (`hashed`) or empty (`private`).
 use halo2_proofs::{
-    circuit::Cell,
     halo2curves::ff::PrimeField,
     plonk::{Advice, Column, ConstraintSystem, Error, Fixed, Instance},
 };
 use serde::{Deserialize, Serialize};
 
+use crate::chips::constants::ConstConfig;
 use crate::chips::ctx::{known, ACell, Ctx};
 use crate::batch::{affine_rows, freivalds_affine, requant_lanes, requant_packed};
 use crate::chips::dot::{DotChip, DotConfig, Output};
 use crate::chips::freivalds::FreivaldsConfig;
 use crate::chips::maxpool::{MaxPoolChip, MaxPoolConfig};
 use crate::chips::permute::permute;
+use crate::chips::public::PublicConfig;
 use crate::chips::requant::{RequantChip, RequantConfig, RequantOp, ZIn};
 use crate::chips::tables::{TableConfig, TablePlan};
 use crate::circuit::CircuitParams;
@@ -58,6 +59,7 @@ use crate::hashing::{self, HashConfig, HashingStats};
 use crate::ir::{CircuitModel, LayerKind, Requant};
 use crate::poseidon::domain;
 use crate::product::product_layer;
+use crate::validate::validate;
 use crate::chips::softmax::{SoftmaxDivChip, SoftmaxDivConfig};
 use crate::softmax::{exp_activation, softmax_layer, SoftmaxChips};
 use crate::visibility::{TensorVisibility, WeightVisibility};
@@ -69,7 +71,10 @@ pub const MIN_WIDTH: usize = 3;
 #[derive(Clone, Debug)]
 pub struct ModelConfig {
     pub instance: Column<Instance>,
-    pub constants: Column<Fixed>,
+    /// The public block: instance row `i` = `(a_0, i)` ([`crate::chips::public`]).
+    pub public: PublicConfig,
+    /// The constant rows ([`crate::chips::constants`]).
+    pub consts: ConstConfig,
     /// `a_0 .. a_{W-1}, acc`.
     pub advice: Vec<Column<Advice>>,
     /// `f_0 .. f_{W-1}, bias, cont`.
@@ -109,10 +114,9 @@ impl ModelConfig {
         params: &CircuitParams,
     ) -> Self {
         let w = params.width.max(MIN_WIDTH);
+        // Neither the instance column nor a constants column takes part in the copy argument:
+        // public values and constants are bound by gates (chips `public` and `constants`).
         let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        let constants = meta.fixed_column();
-        meta.enable_constant(constants);
         let advice: Vec<Column<Advice>> = (0..=w).map(|_| meta.advice_column()).collect();
         for &a in &advice {
             meta.enable_equality(a);
@@ -152,6 +156,8 @@ impl ModelConfig {
             [fixed[0], fixed[1]],
             requant.range,
         );
+        let public = PublicConfig::configure(meta, advice[0], instance);
+        let consts = ConstConfig::configure(meta, advice[..w].to_vec(), fixed[..w].to_vec());
         let hash = params
             .visibility
             .needs_hashing()
@@ -183,7 +189,8 @@ impl ModelConfig {
         ModelConfig {
             softmax,
             instance,
-            constants,
+            public,
+            consts,
             advice,
             fixed,
             dot,
@@ -227,8 +234,8 @@ pub struct LayoutStats {
     pub param_cells: Vec<usize>,
 }
 
-/// Cells to bind to instance rows: `(cell, instance row)`.
-pub type Bindings = Vec<(Cell, usize)>;
+/// Cells bound to instance rows: `(cell, instance row)`.
+pub type Bindings<F> = Vec<(ACell<F>, usize)>;
 
 /// Lays out the whole model. `witness` is `None` for the dry run and keygen; `hash` is the
 /// fixed-weights model hash (unused with `hashed` weights).
@@ -240,7 +247,7 @@ pub fn layout<F: PrimeField>(
     witness: Option<&Witness>,
     hash: F,
     params: &CircuitParams,
-) -> Result<(Bindings, LayoutStats), Error> {
+) -> Result<(Bindings<F>, LayoutStats), Error> {
     let vis = params.visibility;
     let hashed_weights = vis.weights == WeightVisibility::Hashed;
     let hc = || cfg.hash.as_ref().ok_or(Error::Synthesis);
@@ -254,13 +261,17 @@ pub fn layout<F: PrimeField>(
     let input_len = n * model.input_len;
     let header_items = lead + input_len;
     let header_rows = header_items.div_ceil(ncols);
+    // The public block first (instance row i is circuit row i), filled at the end.
+    let out_len = *validate(model).map_err(|_| Error::Synthesis)?.last().ok_or(Error::Synthesis)?;
+    let public_rows = 1 + vis.input.instance_len(input_len) + vis.output.instance_len(n * out_len);
+    let public_start = ctx.alloc(public_rows);
     let start = ctx.alloc(header_rows);
     let place = |k: usize| (cfg.advice[k % ncols], start + k / ncols);
     if !hashed_weights {
         let (col, row) = place(0);
         let h = ctx.assign_advice(col, row, halo2_proofs::circuit::Value::known(hash));
         ctx.constrain_constant(h.cell, hash)?;
-        bindings.push((h.cell, 0));
+        bindings.push((h.clone(), 0));
     }
     let input_vals = witness.and_then(|w| w.tensors.first());
     let mut tensors: Vec<Vec<ACell<F>>> = Vec::with_capacity(model.layers.len() + 1);
@@ -270,7 +281,7 @@ pub fn layout<F: PrimeField>(
         let v = input_vals.and_then(|t| t.get(i)).map(|&x| to_field::<F>(x));
         let c = ctx.assign_advice(col, row, known(v));
         if vis.input == TensorVisibility::Public {
-            bindings.push((c.cell, 1 + i));
+            bindings.push((c.clone(), 1 + i));
         }
         inputs.push(c);
     }
@@ -531,7 +542,7 @@ pub fn layout<F: PrimeField>(
             pc,
             &mut hstats,
         )?;
-        bindings.push((h.cell, 0));
+        bindings.push((h.clone(), 0));
     }
     // Input: bound above when public; hashed or range-checked here otherwise.
     let input_cells = tensors.first().ok_or(Error::Synthesis)?;
@@ -561,23 +572,26 @@ pub fn layout<F: PrimeField>(
         input_vals.map(Vec::as_slice),
         domain::INPUT,
     )? {
-        bindings.push((h.cell, 1));
+        bindings.push((h.clone(), 1));
     }
     let out_base = 1 + vis.input.instance_len(input_len);
     let output = tensors.last().ok_or(Error::Synthesis)?;
     match vis.output {
         TensorVisibility::Public => {
             for (j, c) in output.iter().enumerate() {
-                bindings.push((c.cell, out_base + j));
+                bindings.push((c.clone(), out_base + j));
             }
         }
         v => {
             let vals = witness.map(Witness::output);
             if let Some(h) = commit(ctx, v, output, vals, domain::OUTPUT)? {
-                bindings.push((h.cell, out_base));
+                bindings.push((h.clone(), out_base));
             }
         }
     }
+    // The constant rows and the public block: first-phase cells, so before the second phase.
+    let constant_rows = cfg.consts.place(ctx)?;
+    cfg.public.assign(ctx, public_start, public_rows, &bindings)?;
     // Second phase: every first-phase cell is assigned above; the Freivalds checks use the
     // challenge drawn after their commitments.
     if let Some(fr) = &cfg.freivalds {
@@ -587,8 +601,11 @@ pub fn layout<F: PrimeField>(
             p.finish(ctx, fr, r)?;
         }
     }
+    if !ctx.constants_placed() {
+        return Err(Error::Synthesis);
+    }
     let stats = LayoutStats {
-        header_rows,
+        header_rows: public_rows + header_rows + constant_rows,
         layers: stats,
         rows: ctx.row,
         advice_cells: ctx.advice_cells,

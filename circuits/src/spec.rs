@@ -37,7 +37,8 @@ pub struct CircuitSpec {
     pub k: u32,
     /// Rows of the layout (header and all layers).
     pub rows: usize,
-    /// Rows of the header (model hash and inputs).
+    /// Rows outside the layers: the public block (one row per instance value), the packed
+    /// header (model hash and inputs) and the constant rows.
     pub header_rows: usize,
     /// Rows of the longer lookup table.
     pub table_rows: usize,

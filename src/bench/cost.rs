@@ -128,7 +128,9 @@ pub fn breakdown(quant: &QuantModel, spec: &CircuitSpec, float: &[Part], int: &[
     let mut kinds: Vec<KindCost> = vec![];
     let header = entry(&mut kinds, "input");
     header.rows = spec.header_rows;
-    header.advice_cells = 1 + quant.input_len();
+    // The rows outside the layers: the public block (a copy of every public value), the packed
+    // input header and the constant rows.
+    header.advice_cells = spec.advice_cells.saturating_sub(spec.layers.iter().map(|l| l.advice_cells).sum::<usize>());
     header.elements = quant.input_len();
     for (layer, stats) in quant.layers.iter().zip(&spec.layers) {
         let n: usize = layer.shape.iter().product();

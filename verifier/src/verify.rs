@@ -198,6 +198,23 @@ pub fn read_key(vk: &VkFile) -> Result<VerifyingKey<G1Affine>, VerifyError> {
     if key_k != Some(vk.header.k) {
         return Err(VerifyError::Malformed { what: "verifying key", reason: format!("key k {key_k:?} != header k {}", vk.header.k) });
     }
+    // Byte 5 says whether the selectors are compressed; then halo2 allocates one bit vector of
+    // 2^k per selector before reading them: refuse a key too short to hold them.
+    if vk.key.get(5) == Some(&1) {
+        let selectors = catch_unwind(|| {
+            let mut cs = halo2_proofs::plonk::ConstraintSystem::<Fr>::default();
+            let _ = <ModelCircuit<Fr> as halo2_proofs::plonk::Circuit<Fr>>::configure_with_params(&mut cs, circuit_params);
+            cs.num_selectors()
+        })
+        .map_err(|_| VerifyError::Malformed { what: "verifying key", reason: "unusable circuit parameters".into() })?;
+        let need = (selectors as u64).saturating_mul((1u64 << vk.header.k.min(63)).div_ceil(8));
+        if (vk.key.len() as u64) < need {
+            return Err(VerifyError::Malformed {
+                what: "verifying key",
+                reason: format!("{} bytes cannot hold the {selectors} selectors of 2^{} rows", vk.key.len(), vk.header.k),
+            });
+        }
+    }
     let mut rest = vk.key.as_slice();
     let read = catch_unwind(AssertUnwindSafe(|| {
         VerifyingKey::<G1Affine>::read::<_, ModelCircuit<Fr>>(&mut rest, SerdeFormat::Processed, circuit_params)

@@ -32,6 +32,8 @@ pub struct Tamper {
 pub struct ACell<F: PrimeField> {
     pub cell: Cell,
     pub value: Value<F>,
+    /// The value written into the cell: `value` unless a test mutation targets it.
+    pub written: Value<F>,
 }
 
 /// Assignment context over an optional halo2 region (`None` in the dry run).
@@ -41,8 +43,10 @@ pub struct Ctx<'a, 'r, F: PrimeField> {
     mutations: Vec<(usize, F)>,
     /// Number of advice cells assigned so far.
     pub advice_cells: usize,
-    /// Number of constants placed in the constants column so far.
+    /// Number of cells constrained to a constant so far.
     pub constants: usize,
+    /// Constant requests not yet placed by [`super::constants::ConstConfig::place`].
+    pending_constants: Vec<(Cell, F)>,
     /// Next free row.
     pub row: usize,
 }
@@ -55,6 +59,7 @@ impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
             mutations: Vec::new(),
             advice_cells: 0,
             constants: 0,
+            pending_constants: Vec::new(),
             row: 0,
         }
     }
@@ -67,6 +72,7 @@ impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
             mutations,
             advice_cells: 0,
             constants: 0,
+            pending_constants: Vec::new(),
             row: 0,
         }
     }
@@ -99,12 +105,21 @@ impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
                 column: col.into(),
             },
         };
-        ACell { cell, value }
+        ACell { cell, value, written }
     }
 
     /// Assigns an advice cell holding a copy of `src`, with a copy constraint.
     pub fn copy_advice(&mut self, src: &ACell<F>, col: Column<Advice>, row: usize) -> ACell<F> {
         let dst = self.assign_advice(col, row, src.value);
+        self.constrain_equal(src.cell, dst.cell);
+        dst
+    }
+
+    /// Like [`Ctx::copy_advice`], but the copy holds the value written into `src` (which
+    /// differs from its honest value only under a test mutation): a copy that stands for the
+    /// cell itself, so that a mutated cell reaches it as it would reach a direct binding.
+    pub fn copy_written(&mut self, src: &ACell<F>, col: Column<Advice>, row: usize) -> ACell<F> {
+        let dst = self.assign_advice(col, row, src.written);
         self.constrain_equal(src.cell, dst.cell);
         dst
     }
@@ -131,13 +146,22 @@ impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
         }
     }
 
-    /// Constrains a cell to a constant (placed in the constants column, bound by the vk).
+    /// Constrains a cell to a constant: recorded here, bound to a fixed cell of the verifying
+    /// key when [`super::constants::ConstConfig::place`] lays the constants out.
     pub fn constrain_constant(&mut self, cell: Cell, value: F) -> Result<(), Error> {
         self.constants += 1;
-        match self.region.as_deref_mut() {
-            Some(region) => region.constrain_constant(cell, value),
-            None => Ok(()),
-        }
+        self.pending_constants.push((cell, value));
+        Ok(())
+    }
+
+    /// The constant requests not yet placed (and forgets them).
+    pub fn take_constants(&mut self) -> Vec<(Cell, F)> {
+        std::mem::take(&mut self.pending_constants)
+    }
+
+    /// Whether every constant request has been placed.
+    pub fn constants_placed(&self) -> bool {
+        self.pending_constants.is_empty()
     }
 }
 

@@ -1,5 +1,6 @@
 //! One chip per file. Every chip takes its columns from the caller (see
 //! [`crate::layout::ModelConfig`]), so all chips share the same advice and fixed columns.
+pub mod constants;
 pub mod ctx;
 pub mod dot;
 pub mod freivalds;
@@ -7,6 +8,7 @@ pub mod maxpool;
 pub mod pack;
 pub mod permute;
 pub mod poseidon;
+pub mod public;
 pub mod range;
 pub mod requant;
 pub mod softmax;
