@@ -3,7 +3,7 @@ use std::path::Path;
 
 use halo2_proofs::{
     halo2curves::bn256::{Fr, G1Affine},
-    plonk::{keygen_pk, keygen_vk_custom, ProvingKey},
+    plonk::{keygen_pk, keygen_vk, ProvingKey},
     poly::commitment::Params,
     SerdeFormat,
 };
@@ -25,7 +25,7 @@ impl Keys {
 /// Verifying and proving keys for `circuit` (its witness is not used).
 pub fn keygen<'p, P: Params<'p, G1Affine> + Sync>(params: &P, circuit: &ModelCircuit<Fr>) -> Result<Keys, ProverError> {
     let halo2 = |stage| move |e: halo2_proofs::plonk::Error| ProverError::Halo2 { stage, reason: format!("{e:?}") };
-    let vk = keygen_vk_custom(params, circuit, true).map_err(halo2("keygen_vk"))?;
+    let vk = keygen_vk(params, circuit).map_err(halo2("keygen_vk"))?;
     let pk = keygen_pk(params, vk, circuit).map_err(halo2("keygen_pk"))?;
     Ok(Keys { pk })
 }
