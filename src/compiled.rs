@@ -152,7 +152,7 @@ pub fn compile(req: &CompileRequest) -> Result<(CompiledModel, Prepared)> {
     // Products of two activations and softmax need their chips' columns.
     settings.circuit = pipeline::with_model_chips(&p, &settings.circuit);
     if req.auto_width {
-        settings.circuit = pipeline::auto_params_for(&p, &settings.circuit)?;
+        settings.circuit = pipeline::auto_params_for(&p, &settings.circuit, settings.target)?;
     }
     let spec = pipeline::compile(&p, &settings)?;
     let public_hash = match settings.circuit.visibility.weights {
@@ -280,6 +280,7 @@ impl CompiledModel {
         if req.auto_width {
             wanted.circuit.width = self.settings.circuit.width;
             wanted.circuit.outputs = self.settings.circuit.outputs;
+            wanted.circuit.identity_table = self.settings.circuit.identity_table;
         }
         same_source && same_calibration && self.auto_width == req.auto_width && wanted == self.settings
     }

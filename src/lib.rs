@@ -11,5 +11,6 @@ pub mod estimate;
 pub mod evm;
 pub mod pipeline;
 pub mod report;
+pub mod target;
 pub mod verbs;
 pub mod web;

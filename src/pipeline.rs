@@ -21,6 +21,8 @@ use zkinfer_prover::{Backend, Keys, ParamsCache, ProverError, ProverParams};
 use zkinfer_verifier::{ProofFile, PublicTensor, VkFile, VkHeader, FORMAT_VERSION};
 
 use crate::report::Timings;
+pub use crate::target::Target;
+use crate::target::{evm_gas, EVM_WIDTHS};
 
 /// Errors of the pipeline: every lower-level error, plus file problems with their path.
 #[derive(Debug, thiserror::Error)]
@@ -60,11 +62,14 @@ pub struct Settings {
     pub quant: QuantConfig,
     pub circuit: CircuitParams,
     pub backend: Backend,
+    /// What an automatic circuit shape is chosen for ([`auto_params_for`]).
+    #[serde(default)]
+    pub target: Target,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { quant: QuantConfig::default(), circuit: CircuitParams::default(), backend: Backend::Ipa }
+        Settings { quant: QuantConfig::default(), circuit: CircuitParams::default(), backend: Backend::Ipa, target: Target::Prove }
     }
 }
 
@@ -273,11 +278,13 @@ pub struct SetupOutput {
 /// faster than proving time falls.
 pub const AUTO_WIDTHS: [usize; 4] = [4, 8, 16, 32];
 
-/// The dot width and outputs per dot row with the lowest estimated proving cost (see
-/// [`shape_cost`]), for the circuit parameters `base` (its visibility and batch): every
-/// width of [`AUTO_WIDTHS`] with one output per row, and, where `base` allows several
-/// (a single inference, default visibility), the shapes of [`AUTO_MULTI`]; each with and
-/// without an identity table (`CircuitParams::identity_table`).
+/// The dot width and outputs per dot row for the circuit parameters `base` (its visibility
+/// and batch), chosen for `target`. [`Target::Prove`]: the lowest estimated proving cost (see
+/// [`shape_cost`]) over every width of [`AUTO_WIDTHS`] with one output per row, and, where
+/// `base` allows several (a single inference, default visibility), the shapes of
+/// [`AUTO_MULTI`]. [`Target::Evm`]: the lowest estimated verify gas
+/// ([`crate::target::evm_gas`]) over [`EVM_WIDTHS`], one output per row, ties to the lower
+/// proving cost. Each shape with and without an identity table (`CircuitParams::identity_table`).
 /// `base` with the chips `p`'s model needs switched on: the Freivalds chip for products of two
 /// activations, the softmax division chip (each configures columns only when on, so a model
 /// without them keeps its circuit).
@@ -289,22 +296,26 @@ pub fn with_model_chips(p: &Prepared, base: &CircuitParams) -> CircuitParams {
     }
 }
 
-pub fn auto_params_for(p: &Prepared, base: &CircuitParams) -> Result<CircuitParams> {
+pub fn auto_params_for(p: &Prepared, base: &CircuitParams, target: Target) -> Result<CircuitParams> {
     let base = &with_model_chips(p, base);
     let multi = base.batch == 1 && base.visibility == Visibility::default();
-    let shapes = AUTO_WIDTHS
-        .iter()
-        .map(|&w| (w, 1))
-        .chain(AUTO_MULTI.iter().copied().filter(|_| multi));
-    let mut best: Option<(f64, CircuitParams)> = None;
+    let shapes: Vec<(usize, usize)> = match target {
+        Target::Prove => AUTO_WIDTHS.iter().map(|&w| (w, 1)).chain(AUTO_MULTI.iter().copied().filter(|_| multi)).collect(),
+        Target::Evm => EVM_WIDTHS.iter().map(|&w| (w, 1)).collect(),
+    };
+    let mut best: Option<((u64, f64), CircuitParams)> = None;
     // Each shape with identity requants range-checked (two rows, no identity table: the
     // smaller tables) and looked up (one row, a table of 2^bits rows more); ties keep the
-    // range check.
+    // range check. The `evm` target ranks by estimated gas first, then proving cost.
     for (width, outputs) in shapes {
         for identity_table in [false, true] {
             let params = CircuitParams { width, outputs, identity_table, ..*base };
             let spec = CircuitSpec::compile_params(&p.circuit, &params)?;
-            let cost = shape_cost(&spec);
+            let gas = match target {
+                Target::Prove => 0,
+                Target::Evm => evm_gas(&spec.verifier_shape()),
+            };
+            let cost = (gas, shape_cost(&spec));
             if best.as_ref().is_none_or(|(c, _)| cost < *c) {
                 best = Some((cost, params));
             }

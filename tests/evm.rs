@@ -36,6 +36,8 @@ struct Case {
     dir: PathBuf,
     proof: ProofFile,
     vk: VkFile,
+    /// What the circuit's verifier handles (the gas estimate's input).
+    shape: zkinfer::circuits::VerifierShape,
     params: VerifierParams,
     meta: VerifierMeta,
 }
@@ -50,7 +52,11 @@ fn kzg_settings() -> Settings {
 }
 
 fn kzg_case(model: &str, name: &str) -> Case {
-    let settings = kzg_settings();
+    kzg_case_settings(model, name, &kzg_settings())
+}
+
+fn kzg_case_settings(model: &str, name: &str, settings: &Settings) -> Case {
+    let settings = settings.clone();
     let cache = ParamsCache::new(cache_dir());
     let prepared = pipeline::prepare(&zoo(model), &zoo("calibration.json"), &settings.quant).expect("prepare");
     let dir = scratch(name);
@@ -60,7 +66,8 @@ fn kzg_case(model: &str, name: &str) -> Case {
     let proof = pipeline::prove(&prepared, &settings, &setup, &input, &dir, &mut t, &|_| {}).expect("prove");
     let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("create the EVM verifier (is `npm ci` done?)");
     eprintln!("{model}: k = {}, {meta:?}, timings {:?}", setup.spec.k, t.0);
-    Case { dir, proof, vk: setup.vk, params: setup.params.to_verifier(), meta }
+    let shape = setup.spec.verifier_shape();
+    Case { dir, proof, vk: setup.vk, params: setup.params.to_verifier(), meta, shape }
 }
 
 fn mlp() -> &'static Case {
@@ -514,7 +521,7 @@ fn run_keyed(dir: &Path, proof: &ProofFile, name: &str) -> zkinfer::verifier::ev
     verify_evm_with(&path, Some(&dir.join("vk.bin")), Some(&bin), VerifierKind::Keyed, &ALLOW, &cache()).expect("keyed EVM run").outcome
 }
 
-fn check_keyed(c: &Case, name: &str) -> VerifierMeta {
+fn check_keyed(c: &Case, name: &str) -> (VerifierMeta, u64) {
     let (dir, meta) = keyed_case(c, name);
     assert_eq!(meta.kind, VerifierKind::Keyed);
     let key = meta.key_contract.expect("key contract sizes");
@@ -527,8 +534,9 @@ fn check_keyed(c: &Case, name: &str) -> VerifierMeta {
     assert!(run.outcome.accepted, "honest proof rejected by the keyed verifier: {}", run.outcome.reason);
     assert_eq!(run.kind, VerifierKind::Keyed);
     eprintln!(
-        "{name}: keyed gas {:?}, verifier runtime {} B (creation {} B), key runtime {} B (creation {} B), calldata {} B",
-        run.outcome.gas_used, meta.runtime_bytes, meta.deployment_bytes, key.runtime_bytes, key.deployment_bytes, run.calldata_bytes
+        "{name}: keyed gas {:?} (estimated {}), verifier runtime {} B (creation {} B), key runtime {} B (creation {} B), calldata {} B, {:?}",
+        run.outcome.gas_used, zkinfer::target::evm_gas(&c.shape), meta.runtime_bytes, meta.deployment_bytes, key.runtime_bytes, key.deployment_bytes,
+        run.calldata_bytes, c.shape
     );
     // A flipped byte anywhere, a changed output, a changed input: rejected on chain.
     let bytes = c.proof.proof_bytes().unwrap();
@@ -544,7 +552,7 @@ fn check_keyed(c: &Case, name: &str) -> VerifierMeta {
     let mut bad = c.proof.clone();
     bad.input.values[1] -= 1;
     assert!(!run_keyed(&dir, &bad, &format!("{name}_input")).accepted);
-    meta
+    (meta, run.outcome.gas_used.expect("gas of the honest run"))
 }
 
 #[test]
@@ -576,6 +584,28 @@ fn mlp_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
 #[test]
 fn cnn_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
     check_keyed(cnn(), "keyed_cnn");
+}
+
+/// `--target evm` (the automatic shape chosen for gas, `zkinfer::target`): its keyed verifier
+/// accepts the honest proof and rejects tampering, costs less gas than the default test width,
+/// and the estimate the choice ranks by is within 3% of revm's gas for both shapes.
+#[test]
+fn evm_target_shape_costs_less_gas_and_matches_its_estimate() {
+    use zkinfer::target::{evm_gas, Target};
+    let mut settings = Settings { target: Target::Evm, ..kzg_settings() };
+    let p = pipeline::prepare(&zoo("mlp.onnx"), &zoo("calibration.json"), &settings.quant).expect("prepare");
+    settings.circuit = pipeline::auto_params_for(&p, &settings.circuit, Target::Evm).expect("evm shape");
+    assert!(zkinfer::target::EVM_WIDTHS.contains(&settings.circuit.width), "{:?}", settings.circuit);
+    let evm = kzg_case_settings("mlp.onnx", "evm_mlp_target", &settings);
+    let (_, evm_gas_used) = check_keyed(&evm, "keyed_mlp_target_evm");
+    let base = mlp();
+    let (_, base_gas_used) = check_keyed(base, "keyed_mlp_width4");
+    eprintln!("--target evm: width {}, gas {evm_gas_used} against {base_gas_used} at width {WIDTH}", settings.circuit.width);
+    assert!(evm_gas_used < base_gas_used, "{evm_gas_used} >= {base_gas_used}");
+    for (c, gas) in [(&evm, evm_gas_used), (base, base_gas_used)] {
+        let est = evm_gas(&c.shape) as f64;
+        assert!((est - gas as f64).abs() <= 0.03 * gas as f64, "estimate {est} against {gas}: {:?}", c.shape);
+    }
 }
 
 /// The keyed plan run natively agrees with the contract: the honest proof passes, a changed
@@ -659,7 +689,8 @@ fn kzg_case_with(model: &str, name: &str, v: zkinfer::circuits::visibility::Visi
     eprintln!("{name}: k = {}, timings {:?}", setup.spec.k, t.0);
     // snark-verifier's contract of these keys is over EIP-170; auto makes the keyed one.
     let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("create the EVM verifier");
-    Case { dir, proof, vk: setup.vk, params: setup.params.to_verifier(), meta }
+    let shape = setup.spec.verifier_shape();
+    Case { dir, proof, vk: setup.vk, params: setup.params.to_verifier(), meta, shape }
 }
 
 fn hashed_weights() -> zkinfer::circuits::visibility::Visibility {
@@ -676,8 +707,8 @@ fn check_hashed(c: &Case, name: &str) {
     let run = verify_evm(&c.dir.join("proof.json"), None, None, &ALLOW, &cache()).expect("EVM run");
     assert!(run.outcome.accepted, "{name}: honest proof rejected: {}", run.outcome.reason);
     eprintln!(
-        "{name}: keyed gas {:?}, verifier runtime {} B, key runtime {} B, calldata {} B, shape {:?}",
-        run.outcome.gas_used, c.meta.runtime_bytes, key.runtime_bytes, run.calldata_bytes, c.meta.shape
+        "{name}: keyed gas {:?} (estimated {}), verifier runtime {} B, key runtime {} B, calldata {} B, shape {:?}, {:?}",
+        run.outcome.gas_used, zkinfer::target::evm_gas(&c.shape), c.meta.runtime_bytes, key.runtime_bytes, run.calldata_bytes, c.meta.shape, c.shape
     );
     let bytes = c.proof.proof_bytes().unwrap();
     let mut b = bytes.clone();
@@ -710,7 +741,10 @@ fn mlp_everything_hashed_verifies_on_chain() {
     assert_eq!(c.meta.shape.public_inputs, 3, "commitments of weights, input and output");
     let run = verify_evm(&c.dir.join("proof.json"), None, None, &ALLOW, &cache()).expect("EVM run");
     assert!(run.outcome.accepted, "honest proof rejected: {}", run.outcome.reason);
-    eprintln!("mlp_all_hashed: keyed gas {:?}, key runtime {:?}, calldata {} B", run.outcome.gas_used, c.meta.key_contract, run.calldata_bytes);
+    eprintln!(
+        "mlp_all_hashed: keyed gas {:?} (estimated {}), key runtime {:?}, calldata {} B, {:?}",
+        run.outcome.gas_used, zkinfer::target::evm_gas(&c.shape), c.meta.key_contract, run.calldata_bytes, c.shape
+    );
     let bytes = c.proof.proof_bytes().unwrap();
     let mut b = bytes.clone();
     b[bytes.len() / 2] ^= 0x01;
@@ -734,6 +768,8 @@ fn keyed_verifier_checks_a_two_phase_batch_proof() {
     let meta = create_evm_verifier(&dir, None, &cache, &mut t).expect("keyed verifier");
     assert_eq!(meta.kind, VerifierKind::Keyed);
     let run = verify_evm(&dir.join("proof.json"), None, None, &ALLOW, &cache).unwrap();
+    let est = zkinfer::target::evm_gas(&setup.spec.verifier_shape());
+    eprintln!("keyed batch of 2: estimated gas {est}, shape {:?}", setup.spec.verifier_shape());
     assert!(run.outcome.accepted, "{:?}", run.outcome);
     eprintln!("keyed batch of 2: gas {:?}, verifier runtime {} B, key {:?}", run.outcome.gas_used, meta.runtime_bytes, meta.key_contract);
     let mut b = proof.proof_bytes().unwrap();

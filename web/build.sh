@@ -9,14 +9,22 @@
 # directory (target/wasm) keeps the native build untouched. `--ignore-rust-version`: bookworm's
 # rustc-web is 1.85.0 on some machines while halo2-axiom 0.5.3 declares rust-version 1.85.1
 # (it builds with 1.85.0; the native build uses rustup's stable).
+#
+# ZKINFER_WASM_PROFILE picks the cargo profile: `wasm` (default, one codegen unit and LTO: the
+# module to ship) or `wasm-test` (parallel codegen, no LTO: what the browser test builds in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PROFILE="${ZKINFER_WASM_PROFILE:-wasm}"
+case "$PROFILE" in
+  wasm|wasm-test) ;;
+  *) echo "web/build.sh: ZKINFER_WASM_PROFILE must be wasm or wasm-test, not '$PROFILE'" >&2; exit 2 ;;
+esac
 export PATH="/usr/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/wasm-ld
-/usr/bin/cargo build -p zkinfer-verifier-wasm --profile wasm --target wasm32-unknown-unknown \
+/usr/bin/cargo build -p zkinfer-verifier-wasm --profile "$PROFILE" --target wasm32-unknown-unknown \
   --target-dir target/wasm --ignore-rust-version -Zbuild-std=std,panic_abort -Zbuild-std-features= "$@"
 mkdir -p target/web
 cp web/index.html web/page.js web/worker.js web/verifier.js web/page.css target/web/
-cp target/wasm/wasm32-unknown-unknown/wasm/zkinfer_verifier_wasm.wasm target/web/zkinfer_verifier.wasm
+cp "target/wasm/wasm32-unknown-unknown/$PROFILE/zkinfer_verifier_wasm.wasm" target/web/zkinfer_verifier.wasm
 echo "target/web/zkinfer_verifier.wasm: $(stat -c %s target/web/zkinfer_verifier.wasm) bytes"

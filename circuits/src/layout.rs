@@ -156,8 +156,8 @@ impl ModelConfig {
             [fixed[0], fixed[1]],
             requant.range,
         );
-        let public = PublicConfig::configure(meta, advice[0], instance);
-        let consts = ConstConfig::configure(meta, advice[..w].to_vec(), fixed[..w].to_vec());
+        let consts = ConstConfig::configure(meta, advice[..w].to_vec(), fixed[..w].to_vec(), instance);
+        let public = PublicConfig { q_pub: consts.q_const, col: advice[0], instance };
         let hash = params
             .visibility
             .needs_hashing()
@@ -590,7 +590,7 @@ pub fn layout<F: PrimeField>(
         }
     }
     // The constant rows and the public block: first-phase cells, so before the second phase.
-    let constant_rows = cfg.consts.place(ctx)?;
+    let constant_rows = cfg.consts.place(ctx, public_start + public_rows)?;
     cfg.public.assign(ctx, public_start, public_rows, &bindings)?;
     // Second phase: every first-phase cell is assigned above; the Freivalds checks use the
     // challenge drawn after their commitments.

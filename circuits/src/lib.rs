@@ -33,6 +33,6 @@ pub use visibility::{TensorVisibility, Visibility, WeightVisibility};
 pub use error::CircuitError;
 pub use eval::{eval, Witness};
 pub use field::{hash_to_field, to_field};
-pub use spec::{CircuitSpec, CompileOptions};
+pub use spec::{CircuitSpec, CompileOptions, VerifierShape};
 #[cfg(test)]
 mod tests;

@@ -51,6 +51,16 @@ pub struct CircuitSpec {
     pub fixed_columns: usize,
     pub selectors: usize,
     pub lookup_arguments: usize,
+    /// Columns in the copy argument.
+    #[serde(default)]
+    pub equality_columns: usize,
+    /// Distinct (column, rotation) queries of advice and of fixed columns (selectors not
+    /// counted: each is one more query at the current row). With the columns and the degree they
+    /// give a proof's size and an EVM verifier's work ([`CircuitSpec::verifier_shape`]).
+    #[serde(default)]
+    pub advice_queries: usize,
+    #[serde(default)]
+    pub fixed_queries: usize,
     /// Maximum constraint degree.
     pub degree: usize,
     pub blinding_factors: usize,
@@ -60,6 +70,20 @@ pub struct CircuitSpec {
     /// Rows and sizes of the hashed parts (zero with the default visibility).
     #[serde(default)]
     pub hashing: HashingStats,
+}
+
+/// The proof and verifier work of a circuit shape ([`CircuitSpec::verifier_shape`]), for a
+/// KZG proof with SHPLONK: the terms of the final multi-scalar multiplication (an EVM
+/// verifier's largest cost: one ecMul each, before the pairing) are the proof's points and the
+/// key's commitments. An upper bound: a commitment of the key that is the point at infinity (an
+/// unused selector) is left out by the keyed verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifierShape {
+    pub proof_points: usize,
+    pub evaluations: usize,
+    pub msm_terms: usize,
+    pub proof_bytes: usize,
+    pub instance_len: usize,
 }
 
 impl CircuitSpec {
@@ -119,12 +143,44 @@ impl CircuitSpec {
             fixed_columns: cs.num_fixed_columns(),
             selectors: cs.num_selectors(),
             lookup_arguments: cs.lookups().len(),
+            equality_columns: cs.permutation().get_columns().len(),
+            advice_queries: cs.advice_queries().len(),
+            fixed_queries: cs.fixed_queries().len(),
             degree: cs.degree(),
             blinding_factors,
             advice_cells: stats.advice_cells,
             layers: stats.layers,
             hashing: stats.hashing,
         })
+    }
+
+    /// What a verifier of this circuit handles (halo2's proof layout with KZG/SHPLONK).
+    pub fn verifier_shape(&self) -> VerifierShape {
+        let d = self.degree.max(3);
+        let products = self.equality_columns.div_ceil(d - 2);
+        let pieces = d - 1;
+        let lookups = self.lookup_arguments;
+        // Advice, three per lookup (two permuted columns and the product), the copy products,
+        // the vanishing argument's random polynomial and quotient pieces, and SHPLONK's W, W'.
+        let proof_points = self.advice_columns + 3 * lookups + products + 1 + pieces + 2;
+        // Every fixed column and selector, every copy-argument column's sigma, and [1]G1.
+        let key_points = self.fixed_columns + self.selectors + self.equality_columns + 1;
+        // Each query, the sigmas, each copy product at x and wx (and all but the last at the
+        // last row), five per lookup, the random polynomial.
+        let evaluations = self.advice_queries
+            + self.fixed_queries
+            + self.selectors
+            + self.equality_columns
+            + (3 * products).saturating_sub(1)
+            + 5 * lookups
+            + 1;
+        VerifierShape {
+            proof_points,
+            evaluations,
+            msm_terms: proof_points + key_points,
+            proof_bytes: 64 * proof_points + 32 * evaluations,
+            instance_len: self.instance_len,
+        }
     }
 
     /// Rows available for the layout at this `k`.

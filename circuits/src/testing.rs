@@ -132,9 +132,9 @@ pub fn param_cells(model: &CircuitModel, params: &CircuitParams) -> Result<Vec<u
 }
 
 /// Whether a MockProver failure is the public block's check: an advice cell of the public
-/// block that differs from its instance row (gate `public` of [`crate::chips::public`]), what
-/// a wrong public value produces.
+/// block that differs from its instance row (the first constraint of gate `public and
+/// constants`, [`crate::chips::constants`], on a public row), what a wrong public value produces.
 pub fn is_public_binding_failure(f: &halo2_proofs::dev::VerifyFailure) -> bool {
     matches!(f, halo2_proofs::dev::VerifyFailure::ConstraintNotSatisfied { constraint, .. }
-        if constraint.to_string().contains("('public')"))
+        if constraint.to_string().contains("('public and constants')"))
 }

@@ -106,7 +106,7 @@ pub fn with_width(settings: &Settings, width: Option<usize>, p: &Prepared) -> Re
     let mut s = settings.clone();
     match width {
         Some(w) => s.circuit = crate::pipeline::with_model_chips(p, &CircuitParams { width: w, ..s.circuit }),
-        None => s.circuit = crate::pipeline::auto_params_for(p, &s.circuit)?,
+        None => s.circuit = crate::pipeline::auto_params_for(p, &s.circuit, s.target)?,
     }
     Ok(s)
 }

@@ -33,6 +33,11 @@ pub fn inspect(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
         spec.k,
         settings.circuit.width, spec.rows, spec.usable_rows(), spec.advice_columns, spec.fixed_columns, spec.lookup_arguments, spec.table_rows
     );
+    let e = &r.evm;
+    println!(
+        "evm verifier (KZG, keyed; --target {}): {} MSM terms, proof {} B ({} points, {} evaluations), estimated verify gas {}",
+        r.target, e.shape.msm_terms, e.shape.proof_bytes, e.shape.proof_points, e.shape.evaluations, e.gas
+    );
     if settings.circuit.batch > 1 {
         println!("batch: {} inferences per proof (rows above are for all of them)", settings.circuit.batch);
     }

@@ -16,6 +16,7 @@ use zkinfer::circuits::{TensorVisibility, WeightVisibility};
 use zkinfer::models::QuantConfig;
 use zkinfer::prover::Backend;
 use zkinfer::verbs::ModelOptions;
+use zkinfer::target::Target;
 
 #[derive(Parser)]
 #[command(name = "zkinfer", version, about = "Zero-knowledge proofs of quantized ONNX inference")]
@@ -186,7 +187,7 @@ pub struct ModelArgs {
     /// A compiled model: DIR/compiled.json from `zkinfer compile --out DIR` (or DIR itself).
     /// It fixes the quantization, calibration and circuit settings.
     #[arg(long, conflicts_with_all = ["model", "mlp", "calibration", "input_range", "bits", "weight_bits", "width",
-        "weights", "input_visibility", "output_visibility"])]
+        "weights", "input_visibility", "output_visibility", "target"])]
     pub compiled: Option<PathBuf>,
     /// Instead of an ONNX file, the synthetic MLP of `zkinfer bench` with these layer widths,
     /// e.g. `64,512,512,10` (seeded random weights, see --seed).
@@ -214,6 +215,11 @@ pub struct ModelArgs {
     /// lowest estimated proving cost, see `pipeline::auto_params_for`).
     #[arg(long)]
     pub width: Option<usize>,
+    /// What the automatic shape (no --width) is chosen for: `prove` (the lowest estimated
+    /// proving cost, the default) or `evm` (the lowest estimated gas of an on-chain verify:
+    /// fewer, longer columns; `inspect` shows the estimate). Part of the compiled settings.
+    #[arg(long, default_value = "prove")]
+    pub target: Target,
     /// Weights: `fixed` (in the verifying key; the default) or `hashed` (private; their
     /// Poseidon commitment is a public input; the default of `commit` and `reveal-check`).
     #[arg(long)]
@@ -268,6 +274,7 @@ impl ModelArgs {
             bits: self.bits,
             weight_bits: self.weight_bits,
             width: self.width,
+            target: self.target,
             weights: self.weights,
             input_visibility: self.input_visibility,
             output_visibility: self.output_visibility,

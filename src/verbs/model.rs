@@ -10,6 +10,7 @@ use crate::compiled::{CalibrationRecord, CircuitSize, Source};
 use crate::estimate::Estimate;
 use crate::pipeline::{self, Calibration, Result, Settings};
 use crate::report::Timings;
+use crate::target::{EvmEstimate, Target};
 
 /// `zkinfer inspect --json`.
 #[derive(Clone, Debug, Serialize)]
@@ -19,6 +20,10 @@ pub struct InspectReport {
     pub calibration: Calibration,
     pub default_calibration: bool,
     pub source: Source,
+    /// The circuit's EVM verifier, estimated from its shape (a KZG proof; [`crate::target`]).
+    pub evm: EvmEstimate,
+    /// What the shape was chosen for.
+    pub target: Target,
     #[serde(skip)]
     pub settings: Settings,
 }
@@ -29,6 +34,8 @@ pub fn inspect(m: &ModelOptions) -> Result<InspectReport> {
     let circuit = pipeline::compile(&p, &c.settings)?;
     Ok(InspectReport {
         model: zkinfer_models::summary::summarize(&p.quant),
+        evm: EvmEstimate::of(circuit.verifier_shape()),
+        target: c.settings.target,
         circuit,
         default_calibration: p.calibration.is_range(),
         calibration: p.calibration,

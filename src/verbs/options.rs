@@ -6,7 +6,7 @@ use zkinfer_models::QuantConfig;
 use zkinfer_prover::{Backend, ParamsCache, SrsFile};
 
 use crate::compiled::{self, CompileRequest, CompiledModel, SourceSpec};
-use crate::pipeline::{self, Calibration, PipelineError, Prepared, Result, Settings};
+use crate::pipeline::{self, Calibration, PipelineError, Prepared, Result, Settings, Target};
 
 /// Options that choose a model and how it is compiled. Either `model` (an ONNX file) or `mlp`
 /// (the synthetic MLP of `zkinfer bench`) with compile options, or `compiled` (a
@@ -25,6 +25,8 @@ pub struct ModelOptions {
     pub weight_bits: u32,
     /// Dot width (`None`: chosen per model, [`pipeline::auto_params_for`]).
     pub width: Option<usize>,
+    /// What the automatic width is chosen for.
+    pub target: Target,
     pub weights: Option<WeightVisibility>,
     pub input_visibility: TensorVisibility,
     pub output_visibility: TensorVisibility,
@@ -50,6 +52,7 @@ impl Default for ModelOptions {
             bits: q.bits,
             weight_bits: q.weight_bits,
             width: None,
+            target: Target::Prove,
             weights: None,
             input_visibility: TensorVisibility::Public,
             output_visibility: TensorVisibility::Public,
@@ -72,6 +75,7 @@ impl ModelOptions {
             s.circuit.width = w;
         }
         s.backend = self.backend.unwrap_or(Backend::Ipa);
+        s.target = self.target;
         s.circuit.batch = self.batch.unwrap_or(1);
         s.with_visibility(self.visibility())
     }

@@ -5,46 +5,33 @@
 //! openings). Instead the first `P` rows of the circuit form the **public block**: row `i`
 //! holds the `i`-th public value in `a_0`, copied from the cell it stands for, and
 //!
-//! | row   | a_0 (advice)          | instance | q_pub |
-//! |-------|-----------------------|----------|-------|
-//! | 0     | model hash (copy)     | inst_0   | 1     |
-//! | 1 ..  | input / output (copy) | inst_i   | 1     |
+//! | row   | a_0 (advice)          | a_1 .. a_{W-1} | f_0 .. f_{W-1} | instance | q_bind |
+//! |-------|-----------------------|----------------|----------------|----------|--------|
+//! | 0     | model hash (copy)     | 0              | 0              | inst_0   | 1      |
+//! | 1 ..  | input / output (copy) | 0              | 0              | inst_i   | 1      |
 //!
-//! Gate `q_pub` (degree 2): `a_0 - instance = 0` at the same row. halo2-axiom's
+//! The check is the gate `public and constants` of [`super::constants`] (degree 2): on a
+//! public row `a_0 - f_0 - instance = 0` with the key's `f_0 = 0` there, so `a_0` equals the
+//! instance value; the other `a_j` of the row are 0. One selector serves the public block and
+//! the constant rows. halo2-axiom's
 //! `SimpleFloorPlanner` starts the model region at row 0, so region row `i` is instance row
 //! `i`; [`PublicConfig::assign`] refuses a block that does not start there.
 use halo2_proofs::{
     halo2curves::ff::PrimeField,
-    plonk::{Advice, Column, ConstraintSystem, Error, Instance, Selector},
-    poly::Rotation,
+    plonk::{Advice, Column, Error, Instance, Selector},
 };
 
 use super::ctx::{ACell, Ctx};
 
 #[derive(Clone, Copy, Debug)]
 pub struct PublicConfig {
+    /// The selector of the constant rows' gate ([`super::constants::ConstConfig::q_const`]).
     pub q_pub: Selector,
     pub col: Column<Advice>,
     pub instance: Column<Instance>,
 }
 
 impl PublicConfig {
-    /// The gate binding `col` to `instance` on the rows where `q_pub` is on.
-    pub fn configure<F: PrimeField>(
-        meta: &mut ConstraintSystem<F>,
-        col: Column<Advice>,
-        instance: Column<Instance>,
-    ) -> Self {
-        let q_pub = meta.selector();
-        meta.create_gate("public", |m| {
-            let q = m.query_selector(q_pub);
-            let a = m.query_advice(col, Rotation::cur());
-            let i = m.query_instance(instance, Rotation::cur());
-            vec![q * (a - i)]
-        });
-        PublicConfig { q_pub, col, instance }
-    }
-
     /// Fills the public block reserved at rows `start .. start + rows` (`start` must be 0):
     /// each `(cell, i)` of `bindings` is copied to `(col, start + i)` and checked against
     /// instance row `i`. The copy holds what was written into the cell (see

@@ -58,6 +58,8 @@ class ModelOptions(TypedDict, total=False):
     weight_bits: int
     #: Multiply-accumulates per row of the dot-product gate (default: chosen per model).
     width: int
+    #: What the automatic width is chosen for: ``"prove"`` (proving time, the default) or ``"evm"`` (verify gas).
+    target: Literal["prove", "evm"]
     #: ``"fixed"`` (in the verifying key, the default) or ``"hashed"`` (private, Poseidon commitment public).
     weights: Literal["fixed", "hashed"]
     #: ``"public"`` (default), ``"hashed"`` or ``"private"``.
