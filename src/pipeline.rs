@@ -23,6 +23,7 @@ use zkinfer_verifier::{ProofFile, PublicTensor, VkFile, VkHeader, FORMAT_VERSION
 use crate::report::Timings;
 pub use crate::target::Target;
 use crate::target::{evm_gas, EVM_WIDTHS};
+use zkinfer_circuits::layout::MIN_WIDTH;
 
 /// Errors of the pipeline: every lower-level error, plus file problems with their path.
 #[derive(Debug, thiserror::Error)]
@@ -280,7 +281,9 @@ pub const AUTO_WIDTHS: [usize; 4] = [4, 8, 16, 32];
 
 /// The dot width and outputs per dot row for the circuit parameters `base` (its visibility
 /// and batch), chosen for `target`. [`Target::Prove`]: the lowest estimated proving cost (see
-/// [`shape_cost`]) over every width of [`AUTO_WIDTHS`] with one output per row, and, where
+/// [`shape_cost`]) over every width of [`AUTO_WIDTHS`] with one output per row (and the
+/// narrowest, [`MIN_WIDTH`], for a single inference with the default visibility and neither
+/// softmax nor products of activations, whose chips need width 4), and, where
 /// `base` allows several (a single inference, default visibility), the shapes of
 /// [`AUTO_MULTI`]. [`Target::Evm`]: the lowest estimated verify gas
 /// ([`crate::target::evm_gas`]) over [`EVM_WIDTHS`], one output per row, ties to the lower
@@ -300,7 +303,11 @@ pub fn auto_params_for(p: &Prepared, base: &CircuitParams, target: Target) -> Re
     let base = &with_model_chips(p, base);
     let multi = base.batch == 1 && base.visibility == Visibility::default();
     let shapes: Vec<(usize, usize)> = match target {
-        Target::Prove => AUTO_WIDTHS.iter().map(|&w| (w, 1)).chain(AUTO_MULTI.iter().copied().filter(|_| multi)).collect(),
+        Target::Prove => std::iter::once((MIN_WIDTH, 1))
+            .filter(|_| multi && !base.softmax && !base.products)
+            .chain(AUTO_WIDTHS.iter().map(|&w| (w, 1)))
+            .chain(AUTO_MULTI.iter().copied().filter(|_| multi))
+            .collect(),
         Target::Evm => EVM_WIDTHS.iter().map(|&w| (w, 1)).collect(),
     };
     let mut best: Option<((u64, f64), CircuitParams)> = None;
