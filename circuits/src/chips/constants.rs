@@ -85,23 +85,21 @@ impl ConstConfig {
             return Err(Error::Synthesis);
         }
         let mut cells: Vec<ACell<F>> = Vec::with_capacity(values.len());
-        for (i, v) in values.iter().enumerate() {
+        // Every slot of every row: the values, then 0 in both columns for the unused slots of
+        // the last row (the gate reads every slot).
+        for i in 0..values.len().next_multiple_of(w) {
             let row = start + i / w;
             let (a, f) = (self.advice.get(i % w), self.fixed.get(i % w));
             let (a, f) = (a.ok_or(Error::Synthesis)?, f.ok_or(Error::Synthesis)?);
             if i % w == 0 {
                 ctx.enable(&self.q_const, row)?;
             }
-            ctx.assign_fixed(*f, row, *v);
-            cells.push(ctx.assign_advice(*a, row, Value::known(*v)));
-        }
-        // The unused slots of the last row: 0 in both columns (the gate reads every slot).
-        for i in values.len()..values.len().next_multiple_of(w) {
-            let row = start + i / w;
-            let (a, f) = (self.advice.get(i % w), self.fixed.get(i % w));
-            let (a, f) = (a.ok_or(Error::Synthesis)?, f.ok_or(Error::Synthesis)?);
-            ctx.assign_fixed(*f, row, F::ZERO);
-            ctx.assign_advice(*a, row, Value::known(F::ZERO));
+            let v = values.get(i).copied().unwrap_or(F::ZERO);
+            ctx.assign_fixed(*f, row, v);
+            let cell = ctx.assign_advice(*a, row, Value::known(v));
+            if i < values.len() {
+                cells.push(cell);
+            }
         }
         for ((cell, _), i) in requests.iter().zip(slot) {
             let c = cells.get(i).ok_or(Error::Synthesis)?;
