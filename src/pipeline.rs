@@ -70,7 +70,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { quant: QuantConfig::default(), circuit: CircuitParams::default(), backend: Backend::Ipa, target: Target::Prove }
+        Settings { quant: QuantConfig::default(), circuit: CircuitParams::default(), backend: Backend::Ipa, target: Target::default() }
     }
 }
 
@@ -279,15 +279,6 @@ pub struct SetupOutput {
 /// faster than proving time falls.
 pub const AUTO_WIDTHS: [usize; 4] = [4, 8, 16, 32];
 
-/// The dot width and outputs per dot row for the circuit parameters `base` (its visibility
-/// and batch), chosen for `target`. [`Target::Prove`]: the lowest estimated proving cost (see
-/// [`shape_cost`]) over every width of [`AUTO_WIDTHS`] with one output per row (and the
-/// narrowest, [`MIN_WIDTH`], for a single inference with the default visibility and neither
-/// softmax nor products of activations, whose chips need width 4), and, where
-/// `base` allows several (a single inference, default visibility), the shapes of
-/// [`AUTO_MULTI`]. [`Target::Evm`]: the lowest estimated verify gas
-/// ([`crate::target::evm_gas`]) over [`EVM_WIDTHS`], one output per row, ties to the lower
-/// proving cost. Each shape with and without an identity table (`CircuitParams::identity_table`).
 /// `base` with the chips `p`'s model needs switched on: the Freivalds chip for products of two
 /// activations, the softmax division chip (each configures columns only when on, so a model
 /// without them keeps its circuit).
@@ -299,6 +290,15 @@ pub fn with_model_chips(p: &Prepared, base: &CircuitParams) -> CircuitParams {
     }
 }
 
+/// The dot width and outputs per dot row for the circuit parameters `base` (its visibility
+/// and batch), chosen for `target`. [`Target::Prove`]: the lowest estimated proving cost (see
+/// [`shape_cost`]) over every width of [`AUTO_WIDTHS`] with one output per row (and the
+/// narrowest, [`MIN_WIDTH`], for a single inference with the default visibility and neither
+/// softmax nor products of activations, whose chips need width 4), and, where
+/// `base` allows several (a single inference, default visibility), the shapes of
+/// [`AUTO_MULTI`]. [`Target::Evm`]: the lowest estimated verify gas
+/// ([`crate::target::evm_gas`]) over [`EVM_WIDTHS`], one output per row, ties to the lower
+/// proving cost. Each shape with and without an identity table (`CircuitParams::identity_table`).
 pub fn auto_params_for(p: &Prepared, base: &CircuitParams, target: Target) -> Result<CircuitParams> {
     let base = &with_model_chips(p, base);
     let multi = base.batch == 1 && base.visibility == Visibility::default();
