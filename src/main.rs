@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before any field arithmetic: this build's may use instructions the CPU lacks.
+    if let Err(e) = zkinfer::prover::cpu::check() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,

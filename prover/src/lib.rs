@@ -4,6 +4,7 @@
 //! transcript, see [`kzg`]).
 //!
 //! Every function is written over the commitment scheme; [`Backend`] picks one at run time.
+pub mod cpu;
 pub mod error;
 pub mod keys;
 pub mod kzg;

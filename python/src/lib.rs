@@ -223,6 +223,8 @@ fn verify_evm<'py>(
 
 #[pymodule]
 fn _zkinfer(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Before any field arithmetic: the x86-64 build's may use instructions the CPU lacks.
+    zkinfer::prover::cpu::check().map_err(|e| pyo3::exceptions::PyImportError::new_err(e.to_string()))?;
     errors::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
