@@ -298,7 +298,9 @@ pub fn with_model_chips(p: &Prepared, base: &CircuitParams) -> CircuitParams {
 /// `base` allows several (a single inference, default visibility), the shapes of
 /// [`AUTO_MULTI`]. [`Target::Evm`]: the lowest estimated verify gas
 /// ([`crate::target::evm_gas`]) over [`EVM_WIDTHS`], one output per row, ties to the lower
-/// proving cost. Each shape with and without an identity table (`CircuitParams::identity_table`).
+/// proving cost, each also with merged lookups (`CircuitParams::merged_lookups`: one lookup
+/// argument and two table columns fewer, longer layouts and tables). Each shape with and
+/// without an identity table (`CircuitParams::identity_table`).
 pub fn auto_params_for(p: &Prepared, base: &CircuitParams, target: Target) -> Result<CircuitParams> {
     let base = &with_model_chips(p, base);
     let multi = base.batch == 1 && base.visibility == Visibility::default();
@@ -314,9 +316,13 @@ pub fn auto_params_for(p: &Prepared, base: &CircuitParams, target: Target) -> Re
     // Each shape with identity requants range-checked (two rows, no identity table: the
     // smaller tables) and looked up (one row, a table of 2^bits rows more); ties keep the
     // range check. The `evm` target ranks by estimated gas first, then proving cost.
+    let merges: &[bool] = match target {
+        Target::Prove => &[false],
+        Target::Evm => &[false, true],
+    };
     for (width, outputs) in shapes {
-        for identity_table in [false, true] {
-            let params = CircuitParams { width, outputs, identity_table, ..*base };
+        for (identity_table, &merged_lookups) in [false, true].into_iter().flat_map(|i| merges.iter().map(move |m| (i, m))) {
+            let params = CircuitParams { width, outputs, identity_table, merged_lookups, ..*base };
             let spec = CircuitSpec::compile_params(&p.circuit, &params)?;
             let gas = match target {
                 Target::Prove => 0,

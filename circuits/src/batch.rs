@@ -107,7 +107,7 @@ pub fn requant_packed<F: PrimeField>(
     op: RequantOp<'_>,
 ) -> Result<Vec<(ACell<F>, ACell<F>)>, Error> {
     let lanes = chips.len().max(1);
-    let per = op.rows();
+    let per = chips.first().map_or(1, |c| c.rows(&op));
     let start = ctx.alloc(items.len().div_ceil(lanes) * per);
     items
         .iter()

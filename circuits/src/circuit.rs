@@ -85,6 +85,14 @@ pub struct CircuitParams {
     /// `k` (transformers). False in files that predate it, and then not written.
     #[serde(default, skip_serializing_if = "is_false")]
     pub identity_table: bool,
+    /// One lookup table `(tag, in, out)` for activations and ranges, and one lookup argument
+    /// for a requant chip's activation and range checks (the range check of a table
+    /// activation's remainder then takes a second row; see [`crate::chips::requant`]): two
+    /// fixed columns and one lookup argument fewer, for longer layouts and tables. What
+    /// `--target evm` trades prover time for. False in files that predate it, and then not
+    /// written.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub merged_lookups: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -120,6 +128,7 @@ impl Default for CircuitParams {
             products: false,
             softmax: false,
             identity_table: false,
+            merged_lookups: false,
         }
     }
 }

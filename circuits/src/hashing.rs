@@ -114,7 +114,7 @@ pub fn table_plan(model: &CircuitModel, params: &CircuitParams) -> TablePlan {
     if v.input != TensorVisibility::Public || v.output != TensorVisibility::Public {
         widths.push(model.bits);
     }
-    TablePlan::from_model(model, params.identity_table).with_ranges(&widths)
+    TablePlan::from_model(model, params.identity_table).with_ranges(&widths).merged(params.merged_lookups)
 }
 
 /// Rows and sizes of the hashed parts of one layout.

@@ -122,7 +122,7 @@ impl ModelConfig {
             meta.enable_equality(a);
         }
         let fixed: Vec<Column<Fixed>> = (0..w + 2).map(|_| meta.fixed_column()).collect();
-        let tables = TableConfig::configure(meta);
+        let tables = TableConfig::configure(meta, params.merged_lookups);
         // Indexing below is within bounds: advice has w + 1 >= 4 and fixed w + 2 >= 5 columns.
         let slots = advice[..w]
             .iter()

@@ -9,7 +9,9 @@
 //! Lookup `(q_rng * tag, q_rng * val)` in the range table `(tag, value)` of
 //! [`super::tables`], which holds `(w, v)` for every `v in [0, 2^w)` and every width the model
 //! uses, plus `(0, 0)` for rows where `q_rng = 0`. With `w = 0` the check forces `v = 0`.
-//! The chip owns no columns: `tag` and `val` are shared with the other chips.
+//! The chip owns no columns: `tag` and `val` are shared with the other chips. With
+//! `CircuitParams::merged_lookups` it has no lookup of its own either: the requant chip's
+//! merged argument checks its rows ([`RangeConfig::selector_only`]).
 use halo2_proofs::{
     halo2curves::ff::PrimeField,
     plonk::{Advice, Column, ConstraintSystem, Error, Fixed, Selector},
@@ -33,14 +35,22 @@ impl RangeConfig {
         val: Column<Advice>,
         tables: &TableConfig,
     ) -> Self {
-        let q_rng = meta.complex_selector();
+        let cfg = Self::selector_only(meta, tag, val);
+        let q_rng = cfg.q_rng;
         meta.lookup("range", |m| {
             let q = m.query_selector(q_rng);
             let t = m.query_fixed(tag, Rotation::cur());
             let v = m.query_advice(val, Rotation::cur());
             vec![(q.clone() * t, tables.range_tag), (q * v, tables.range_val)]
         });
-        RangeConfig { q_rng, tag, val }
+        cfg
+    }
+
+    /// The selector without a lookup of its own: with `CircuitParams::merged_lookups` the
+    /// requant chip's one lookup argument checks `(q_rng * tag, q_rng * val, 0)` (see
+    /// [`super::requant`]).
+    pub fn selector_only<F: PrimeField>(meta: &mut ConstraintSystem<F>, tag: Column<Fixed>, val: Column<Advice>) -> Self {
+        RangeConfig { q_rng: meta.complex_selector(), tag, val }
     }
 
     /// Turns the check on at `row` for width `w` (the value cell is assigned by the caller).

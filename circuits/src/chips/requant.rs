@@ -31,6 +31,12 @@
 //!   `2^bits + 1` rows, not `2 * 2^bits + 1`: with 10-bit activations the zoo MLP's tables fit
 //!   `k = 11` instead of `k = 12`.
 //!
+//! With merged lookups (`CircuitParams::merged_lookups`, one table, see [`super::tables`]) the
+//! activation and the range check are one lookup argument,
+//! `(q_act * act_tag + q_rng * s, q_act * q + q_rng * r, q_act * y)`, so a row checks one of
+//! them: a table activation takes two rows, the second with `q_rng` on, `shift_tag = s` and a
+//! copy of `r` in the `r` column (the identity keeps its two rows as above, `q_rng` on both).
+//!
 //! Soundness: `q * 2^s + r` ranges over an integer interval of length `2^(bits+s)`, far below
 //! the field modulus, so the field equation has at most one solution `(q, r)` for a given `z`,
 //! and that solution is the integer division with rounding. Rows where `q_act = 0` look up
@@ -66,6 +72,9 @@ pub struct RequantConfig {
     pub act_tag: Column<Fixed>,
     /// Range check of `r` (its `val` column is `r`, its `tag` column holds `s`).
     pub range: RangeConfig,
+    /// One lookup argument for the activation and the range check (`tables.merged`): a
+    /// table activation's remainder is then range-checked on the element's second row.
+    pub merged: bool,
 }
 
 impl RequantConfig {
@@ -100,18 +109,40 @@ impl RequantConfig {
             let offset = m.query_fixed(half, Rotation::next());
             Constraints::with_selector(s, [("y = q", yv - qv.clone()), ("q + 2^(bits-1) on the next row", shifted - qv - offset)])
         });
-        meta.lookup("activation", |m| {
-            let s = m.query_selector(q_act);
-            let t = m.query_fixed(act_tag, Rotation::cur());
-            let qv = m.query_advice(q, Rotation::cur());
-            let yv = m.query_advice(y, Rotation::cur());
-            vec![
-                (s.clone() * t, tables.act_tag),
-                (s.clone() * qv, tables.act_in),
-                (s * yv, tables.act_out),
-            ]
-        });
-        let range = RangeConfig::configure(meta, shift_tag, r, tables);
+        let range = if tables.merged {
+            // One argument: `(q_act·act_tag + q_rng·s, q_act·q + q_rng·r, q_act·y)`. The layout
+            // never turns both selectors on in one row, so a row checks either an activation
+            // entry (tags from `MERGED_ACT_TAG_BASE`) or a range entry `(s, r, 0)`.
+            let range = RangeConfig::selector_only(meta, shift_tag, r);
+            meta.lookup("requant", |m| {
+                let s = m.query_selector(q_act);
+                let g = m.query_selector(range.q_rng);
+                let t = m.query_fixed(act_tag, Rotation::cur());
+                let st = m.query_fixed(shift_tag, Rotation::cur());
+                let qv = m.query_advice(q, Rotation::cur());
+                let rv = m.query_advice(r, Rotation::cur());
+                let yv = m.query_advice(y, Rotation::cur());
+                vec![
+                    (s.clone() * t + g.clone() * st, tables.act_tag),
+                    (s.clone() * qv + g * rv, tables.act_in),
+                    (s * yv, tables.act_out),
+                ]
+            });
+            range
+        } else {
+            meta.lookup("activation", |m| {
+                let s = m.query_selector(q_act);
+                let t = m.query_fixed(act_tag, Rotation::cur());
+                let qv = m.query_advice(q, Rotation::cur());
+                let yv = m.query_advice(y, Rotation::cur());
+                vec![
+                    (s.clone() * t, tables.act_tag),
+                    (s.clone() * qv, tables.act_in),
+                    (s * yv, tables.act_out),
+                ]
+            });
+            RangeConfig::configure(meta, shift_tag, r, tables)
+        };
         RequantConfig {
             q_req,
             q_act,
@@ -122,6 +153,17 @@ impl RequantConfig {
             half,
             act_tag,
             range,
+            merged: tables.merged,
+        }
+    }
+
+    /// Rows one element takes: 2 for an identity without a table and, with merged lookups,
+    /// for a table activation (its remainder's range check); else 1.
+    pub fn rows(&self, op: &RequantOp<'_>) -> usize {
+        if op.is_identity() || self.merged {
+            2
+        } else {
+            1
         }
     }
 }
@@ -155,15 +197,6 @@ pub struct RequantOp<'a> {
 }
 
 impl RequantOp<'_> {
-    /// Rows one element takes: 2 for an identity without a table (see the module doc), else 1.
-    pub fn rows(&self) -> usize {
-        if self.is_identity() {
-            2
-        } else {
-            1
-        }
-    }
-
     /// An identity proved by the range check on a second row (no identity table).
     fn is_identity(&self) -> bool {
         matches!(self.act, Activation::Identity) && self.tag == 0
@@ -178,6 +211,11 @@ impl<F: PrimeField> RequantChip<F> {
         }
     }
 
+    /// Rows one element takes ([`RequantConfig::rows`]).
+    pub fn rows(&self, op: &RequantOp<'_>) -> usize {
+        self.config.rows(op)
+    }
+
     /// Lays out one element on a fresh row: copies `z` (whose integer value is `z_int` when
     /// the witness is known) and returns the cell of `y`.
     pub fn assign(
@@ -187,11 +225,11 @@ impl<F: PrimeField> RequantChip<F> {
         z_int: Option<i64>,
         op: RequantOp<'_>,
     ) -> Result<ACell<F>, Error> {
-        let row = ctx.alloc(op.rows());
+        let row = ctx.alloc(self.config.rows(&op));
         self.assign_at(ctx, row, ZIn::Copy(z), z_int, op).map(|(_, y)| y)
     }
 
-    /// Lays out one element at `row` (already allocated, [`RequantOp::rows`] rows): `z` is a copy of a cell, or a fresh
+    /// Lays out one element at `row` (already allocated, [`RequantConfig::rows`] rows): `z` is a copy of a cell, or a fresh
     /// witness cell holding `z_int` (when a Freivalds check constrains it instead of a dot
     /// product). Returns the cells of `z` and `y`.
     pub fn assign_at(
@@ -209,7 +247,12 @@ impl<F: PrimeField> RequantChip<F> {
         let half = if s == 0 { 0 } else { 1i128 << (s - 1) };
         ctx.assign_fixed(c.pow, row, to_field_i128(pow));
         ctx.assign_fixed(c.half, row, to_field_i128(half));
-        c.range.enable(ctx, row, s)?;
+        // With merged lookups a table activation's row looks up the activation; its
+        // remainder is range-checked on the next row.
+        let split = c.merged && !op.is_identity();
+        if !split {
+            c.range.enable(ctx, row, s)?;
+        }
         if !op.is_identity() {
             ctx.enable(&c.q_act, row)?;
             ctx.assign_fixed(c.act_tag, row, F::from(op.tag));
@@ -231,7 +274,11 @@ impl<F: PrimeField> RequantChip<F> {
         let rv: Value<F> = known(ints.map(|(_, r, _)| to_field_i128(r)));
         let yv: Value<F> = known(ints.map(|(_, _, y)| to_field(y)));
         ctx.assign_advice(c.q, row, qv);
-        ctx.assign_advice(c.range.val, row, rv);
+        let rc = ctx.assign_advice(c.range.val, row, rv);
+        if split {
+            c.range.enable(ctx, row + 1, s)?;
+            ctx.copy_advice(&rc, c.range.val, row + 1);
+        }
         if op.is_identity() {
             let offset = 1i128 << op.bits.saturating_sub(1);
             ctx.assign_fixed(c.half, row + 1, to_field_i128(offset));

@@ -14,6 +14,12 @@
 //! | 0   | 0   | 0     |  <- disabled rows, and `shift = 0` (remainder must be 0)
 //! | ... | s   | r     | for each shift `s > 0` the model uses (and each limb width packing uses, see [`super::pack`]) and every `r in [0, 2^s)` |
 //!
+//! With `CircuitParams::merged_lookups` both are one table `(tag, in, out)`: the activation
+//! entries with their tags moved up by [`MERGED_ACT_TAG_BASE`] (above every range width, a
+//! `u32`), then the range entries `(s, r, 0)`, after the shared row `(0, 0, 0)`. A lookup of
+//! `(s, r)` into the columns `(tag, in)` (packing) or of `(s, r, 0)` into all three (the
+//! requant chip's merged argument) can then only match a range entry.
+//!
 //! Rows past the end are filled with row 0 by the layouter, so they add no new entries.
 use halo2_proofs::{
     circuit::{Layouter, Value},
@@ -34,7 +40,12 @@ pub struct TablePlan {
     pub acts: Vec<Activation>,
     /// Distinct nonzero range widths (shifts, plus `bits` for max-pool and the identity), ascending.
     pub ranges: Vec<u32>,
+    /// One table for both (`CircuitParams::merged_lookups`).
+    pub merged: bool,
 }
+
+/// Where the activation tags start in a merged table: above every range width (a `u32`).
+pub const MERGED_ACT_TAG_BASE: u64 = 1 << 32;
 
 impl TablePlan {
     /// Collects the activations and shifts a (validated) model uses; with `identity_table`
@@ -81,7 +92,14 @@ impl TablePlan {
             bits: model.bits,
             acts,
             ranges,
+            merged: false,
         }
+    }
+
+    /// The same tables as one (see the module doc) when `merged`.
+    pub fn merged(mut self, merged: bool) -> Self {
+        self.merged = merged;
+        self
     }
 
     /// Adds range widths (the limb widths of packed values, see [`super::pack`]).
@@ -95,7 +113,8 @@ impl TablePlan {
     /// The table tag of an activation (`None` if the model does not use it); 0 for the
     /// identity when it has no table (the requant chip range-checks it instead).
     pub fn act_tag(&self, act: &Activation) -> Option<u64> {
-        let tag = self.acts.iter().position(|a| a == act).map(|i| i as u64 + 1);
+        let base = if self.merged { MERGED_ACT_TAG_BASE } else { 0 };
+        let tag = self.acts.iter().position(|a| a == act).map(|i| base + i as u64 + 1);
         match act {
             Activation::Identity => Some(tag.unwrap_or(0)),
             _ => tag,
@@ -119,13 +138,18 @@ impl TablePlan {
         1 + self.ranges.iter().map(|&s| 1usize << s).sum::<usize>()
     }
 
-    /// Rows the tables need (the longer of the two).
+    /// Rows the tables need (the longer of the two; both but the shared zero row when merged).
     pub fn rows(&self) -> usize {
-        self.act_rows().max(self.range_rows())
+        if self.merged {
+            self.act_rows() + self.range_rows() - 1
+        } else {
+            self.act_rows().max(self.range_rows())
+        }
     }
 }
 
-/// The five table columns.
+/// The five table columns (three when merged: `range_tag` is `act_tag` and `range_val` is
+/// `act_in`).
 #[derive(Clone, Copy, Debug)]
 pub struct TableConfig {
     pub act_tag: TableColumn,
@@ -133,91 +157,66 @@ pub struct TableConfig {
     pub act_out: TableColumn,
     pub range_tag: TableColumn,
     pub range_val: TableColumn,
+    pub merged: bool,
 }
 
 impl TableConfig {
-    pub fn configure<F: PrimeField>(meta: &mut ConstraintSystem<F>) -> Self {
-        TableConfig {
-            act_tag: meta.lookup_table_column(),
-            act_in: meta.lookup_table_column(),
-            act_out: meta.lookup_table_column(),
-            range_tag: meta.lookup_table_column(),
-            range_val: meta.lookup_table_column(),
-        }
+    /// Five columns, or three when `merged` (see the module doc).
+    pub fn configure<F: PrimeField>(meta: &mut ConstraintSystem<F>, merged: bool) -> Self {
+        let act_tag = meta.lookup_table_column();
+        let act_in = meta.lookup_table_column();
+        let act_out = meta.lookup_table_column();
+        let (range_tag, range_val) = if merged {
+            (act_tag, act_in)
+        } else {
+            (meta.lookup_table_column(), meta.lookup_table_column())
+        };
+        TableConfig { act_tag, act_in, act_out, range_tag, range_val, merged }
     }
 
-    /// Fills both tables from the plan.
-    pub fn load<F: PrimeField>(
-        &self,
-        layouter: &mut impl Layouter<F>,
-        plan: &TablePlan,
-    ) -> Result<(), Error> {
-        layouter.assign_table(
-            || "activation table",
-            |mut table| {
-                let mut row = 0;
-                let mut put = |table: &mut halo2_proofs::circuit::Table<'_, F>,
-                               t: u64,
-                               q: i64,
-                               y: i64|
-                 -> Result<(), Error> {
-                    table.assign_cell(|| "tag", self.act_tag, row, || Value::known(F::from(t)))?;
-                    table.assign_cell(
-                        || "in",
-                        self.act_in,
-                        row,
-                        || Value::known(to_field::<F>(q)),
-                    )?;
-                    table.assign_cell(
-                        || "out",
-                        self.act_out,
-                        row,
-                        || Value::known(to_field::<F>(y)),
-                    )?;
-                    row += 1;
-                    Ok(())
-                };
-                put(&mut table, 0, 0, 0)?;
-                for (i, act) in plan.acts.iter().enumerate() {
-                    let (min, max) = act_domain(act, plan.bits);
-                    for q in min..=max {
-                        put(&mut table, i as u64 + 1, q, apply_activation(act, q))?;
-                    }
-                }
-                Ok(())
-            },
-        )?;
-        layouter.assign_table(
-            || "range table",
-            |mut table| {
-                let mut row = 0;
-                let mut put = |table: &mut halo2_proofs::circuit::Table<'_, F>,
-                               s: u32,
-                               r: u64|
-                 -> Result<(), Error> {
-                    table.assign_cell(
-                        || "tag",
-                        self.range_tag,
-                        row,
-                        || Value::known(F::from(s as u64)),
-                    )?;
-                    table.assign_cell(
-                        || "value",
-                        self.range_val,
-                        row,
-                        || Value::known(F::from(r)),
-                    )?;
-                    row += 1;
-                    Ok(())
-                };
-                put(&mut table, 0, 0)?;
-                for &s in &plan.ranges {
-                    for r in 0..(1u64 << s) {
-                        put(&mut table, s, r)?;
-                    }
-                }
-                Ok(())
-            },
-        )
+    /// Fills both tables (or the merged one) from the plan; `plan.merged` must match the
+    /// configuration (its activation tags are those of [`TablePlan::act_tag`]).
+    pub fn load<F: PrimeField>(&self, layouter: &mut impl Layouter<F>, plan: &TablePlan) -> Result<(), Error> {
+        if plan.merged != self.merged {
+            return Err(Error::Synthesis);
+        }
+        let mut acts = Vec::with_capacity(plan.act_rows());
+        for act in &plan.acts {
+            let tag = plan.act_tag(act).ok_or(Error::Synthesis)?;
+            let (min, max) = act_domain(act, plan.bits);
+            acts.extend((min..=max).map(|q| (tag, to_field::<F>(q), to_field::<F>(apply_activation(act, q)))));
+        }
+        let ranges = plan
+            .ranges
+            .iter()
+            .flat_map(|&s| (0..(1u64 << s)).map(move |r| (u64::from(s), F::from(r), F::ZERO)));
+        let act_cols = [self.act_tag, self.act_in, self.act_out];
+        if self.merged {
+            acts.extend(ranges);
+            return fill(layouter, "merged table", &act_cols, &acts);
+        }
+        fill(layouter, "activation table", &act_cols, &acts)?;
+        fill(layouter, "range table", &[self.range_tag, self.range_val], &ranges.collect::<Vec<_>>())
     }
+}
+
+/// One table: row 0 is zeros, then `entries` (`(tag, a, b)`, as many of the three as `cols`).
+fn fill<F: PrimeField>(
+    layouter: &mut impl Layouter<F>,
+    name: &'static str,
+    cols: &[TableColumn],
+    entries: &[(u64, F, F)],
+) -> Result<(), Error> {
+    layouter.assign_table(
+        || name,
+        |mut table| {
+            let zero = (0u64, F::ZERO, F::ZERO);
+            for (row, &(t, a, b)) in std::iter::once(&zero).chain(entries).enumerate() {
+                for (&col, v) in cols.iter().zip([F::from(t), a, b]) {
+                    table.assign_cell(|| name, col, row, || Value::known(v))?;
+                }
+            }
+            Ok(())
+        },
+    )
 }

@@ -258,3 +258,51 @@ fn identity_table_out_of_range_quotient_rejected_by_activation_lookup() {
     }
     println!("identity-table forgeries rejected by the activation lookup: {tried}");
 }
+
+/// With merged lookups a table activation's remainder is range-checked on the element's second
+/// row, through the one `requant` lookup: a consistent forgery (`q + 1`, `r - 2^s` on both rows,
+/// `y = relu(q + 1)` and the output moved with it) passes the rescale gate, the copy and the
+/// activation entry, and only the range entry rejects the negative remainder.
+#[test]
+fn merged_lookups_out_of_range_remainder_rejected_by_the_requant_lookup() {
+    let mut tried = 0;
+    for shift in 1..=2u32 {
+        let zs: Vec<i64> = (0..(6i64 << shift)).step_by(3).collect();
+        let n = zs.len();
+        let m = CircuitModel {
+            input_len: n,
+            bits: 4,
+            layers: vec![Layer {
+                name: "rq".into(),
+                kind: LayerKind::Requant { input: 0, requant: Requant { shift, act: Activation::Relu } },
+            }],
+        };
+        let params = CircuitParams { width: 4, merged_lookups: true, ..Default::default() };
+        let spec = CircuitSpec::compile_params(&m, &params).unwrap();
+        assert_eq!(spec.lookup_arguments, 1, "{spec:?}");
+        let honest = ModelCircuit::<Fr>::new(Arc::new(m), params, [5; 32], Some(zs.clone())).unwrap();
+        let inst = honest.instances().unwrap();
+        assert!(failures(spec.k, &honest, inst.clone()).is_empty());
+        for (j, &z) in zs.iter().enumerate() {
+            let q = round_shift(z as i128, shift) as i64;
+            if q > 6 {
+                continue;
+            }
+            let p = 1i64 << shift;
+            let base = 1 + n + 5 * j; // cells z, q, r, the copy of r (next row), y of element j
+            let mut c = honest.clone();
+            c.forge = vec![(base + 1, 1), (base + 2, -p), (base + 3, -p), (base + 4, 1)];
+            let mut bad = inst.clone();
+            bad[1 + n + j] = to_field(q + 1);
+            let f = failures(spec.k, &c, bad);
+            assert!(!f.is_empty(), "shift {shift} z {z} accepted");
+            assert!(
+                f.iter().all(|e| matches!(e, VerifyFailure::Lookup { name, .. } if name == "requant")),
+                "unexpected failures {f:?}"
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 0);
+    println!("merged-lookup remainder forgeries rejected by the requant lookup: {tried}");
+}

@@ -32,6 +32,20 @@ fn dense_identity() {
     assert!(r.mutations > 0);
 }
 
+/// Merged lookups (`CircuitParams::merged_lookups`): one table and one lookup argument for the
+/// activation and the range checks, a table activation's remainder on its second row.
+#[test]
+fn merged_lookups() {
+    for act in [Activation::Relu, Activation::Identity] {
+        let (m, x) = dense(act, 1);
+        for identity_table in [false, true] {
+            let params = crate::CircuitParams { width: 4, merged_lookups: true, identity_table, ..Default::default() };
+            let r = crate::testing::check_circuit(&m, &x, &params, MUTATIONS, 7).unwrap();
+            assert!(r.mutations > 0);
+        }
+    }
+}
+
 #[test]
 fn requant_table() {
     let mut rng = SplitMix(3);
