@@ -36,7 +36,7 @@ use crate::ir::{Activation, CircuitModel, LayerKind};
 pub struct TablePlan {
     pub bits: u32,
     /// Distinct table activations (all but the identity) in first-use order; activation `i`
-    /// has tag `i + 1`.
+    /// has tag `i + 1` (`MERGED_ACT_TAG_BASE + i + 1` in a merged table, [`TablePlan::act_tag`]).
     pub acts: Vec<Activation>,
     /// Distinct nonzero range widths (shifts, plus `bits` for max-pool and the identity), ascending.
     pub ranges: Vec<u32>,
