@@ -338,7 +338,9 @@ pub fn auto_params_for(p: &Prepared, base: &CircuitParams, target: Target) -> Re
 }
 
 /// Shapes `(width, outputs)` with several outputs per dot row that [`auto_params_for`] tries.
-pub const AUTO_MULTI: [(usize, usize); 6] = [(4, 2), (4, 4), (8, 2), (8, 4), (8, 8), (16, 4)];
+/// `(16, 8)` (128 MACs per row) takes large dense layers one `k` lower than `(8, 8)`: fewer
+/// rows of the fixed weight columns' coset FFTs per prove (BENCHMARKS.md, change 6).
+pub const AUTO_MULTI: [(usize, usize); 7] = [(4, 2), (4, 4), (8, 2), (8, 4), (8, 8), (16, 4), (16, 8)];
 
 /// Estimated proving cost of a circuit: `2^k` times a weighted count of its columns, with
 /// weights set from the structure of `zkinfer prove --profile` (BENCHMARKS.md; not fitted): an advice column
