@@ -36,6 +36,24 @@ fn dense_layers_every_mutation_rejected() {
     }
 }
 
+/// The widest automatic shape, 16 inputs x 8 outputs per row (`AUTO_MULTI`'s `(16, 8)`): a
+/// dense 20 -> 9 layer (a partial input chunk of 4 and a partial group of 1) and 9 -> 3.
+#[test]
+fn widest_automatic_shape_every_mutation_rejected() {
+    let mut rng = SplitMix(16);
+    let mut m = CircuitModel {
+        input_len: 20,
+        bits: BITS,
+        layers: vec![
+            affine("fc1", vec![0], dense_rows(&mut rng, 20, 9, 0), Activation::Relu),
+            affine("fc2", vec![1], dense_rows(&mut rng, 9, 3, 0), Activation::Identity),
+        ],
+    };
+    let x = input(&mut rng, 20);
+    fit_shifts(&mut m, &x);
+    run(&m, &x, 16, 8);
+}
+
 /// Outputs reading different inputs (like convolution patches) are grouped by their inputs:
 /// two outputs over inputs {0, 1, 2}, two over {3, 4, 5}, one over {0, 5}, interleaved.
 #[test]
