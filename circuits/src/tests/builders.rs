@@ -32,6 +32,16 @@ pub fn affine(name: &str, inputs: Vec<TensorId>, rows: Vec<AffineRow>, act: Acti
     }
 }
 
+/// A model of one requant layer "rq" over an `n`-element input of width `bits`: what the
+/// requant forgery tests attack.
+pub fn requant_only(n: usize, bits: u32, shift: u32, act: Activation) -> CircuitModel {
+    CircuitModel {
+        input_len: n,
+        bits,
+        layers: vec![Layer { name: "rq".into(), kind: LayerKind::Requant { input: 0, requant: Requant { shift, act } } }],
+    }
+}
+
 /// Sets every requant shift, in layer order, to the smallest value that keeps `input` in range.
 pub fn fit_shifts(model: &mut CircuitModel, input: &[i64]) {
     for l in 0..model.layers.len() {

@@ -164,14 +164,7 @@ fn identity_requant_out_of_range_quotient_rejected_by_range_lookup() {
         let half = if shift == 0 { 0 } else { 1i64 << (shift - 1) };
         let zs: Vec<i64> = ((-(8i64 << shift) - half)..((8i64 << shift) - half)).step_by(3).collect();
         let n = zs.len();
-        let m = CircuitModel {
-            input_len: n,
-            bits: 4,
-            layers: vec![Layer {
-                name: "rq".into(),
-                kind: LayerKind::Requant { input: 0, requant: Requant { shift, act: Activation::Identity } },
-            }],
-        };
+        let m = super::builders::requant_only(n, 4, shift, Activation::Identity);
         let plan = crate::chips::tables::TablePlan::from_model(&m, false);
         assert!(plan.acts.is_empty() && plan.ranges.contains(&4), "{plan:?}");
         assert_eq!(plan.act_rows(), 1);
@@ -219,14 +212,7 @@ fn identity_table_out_of_range_quotient_rejected_by_activation_lookup() {
         let half = if shift == 0 { 0 } else { 1i64 << (shift - 1) };
         let zs: Vec<i64> = ((-(8i64 << shift) - half)..((8i64 << shift) - half)).step_by(3).collect();
         let n = zs.len();
-        let m = CircuitModel {
-            input_len: n,
-            bits: 4,
-            layers: vec![Layer {
-                name: "rq".into(),
-                kind: LayerKind::Requant { input: 0, requant: Requant { shift, act: Activation::Identity } },
-            }],
-        };
+        let m = super::builders::requant_only(n, 4, shift, Activation::Identity);
         let plan = crate::chips::tables::TablePlan::from_model(&m, true);
         assert_eq!(plan.acts, vec![Activation::Identity]);
         assert_eq!(plan.act_rows(), 1 + 16);
@@ -269,14 +255,7 @@ fn merged_lookups_out_of_range_remainder_rejected_by_the_requant_lookup() {
     for shift in 1..=2u32 {
         let zs: Vec<i64> = (0..(6i64 << shift)).step_by(3).collect();
         let n = zs.len();
-        let m = CircuitModel {
-            input_len: n,
-            bits: 4,
-            layers: vec![Layer {
-                name: "rq".into(),
-                kind: LayerKind::Requant { input: 0, requant: Requant { shift, act: Activation::Relu } },
-            }],
-        };
+        let m = super::builders::requant_only(n, 4, shift, Activation::Relu);
         let params = CircuitParams { width: 4, merged_lookups: true, ..Default::default() };
         let spec = CircuitSpec::compile_params(&m, &params).unwrap();
         assert_eq!(spec.lookup_arguments, 1, "{spec:?}");
