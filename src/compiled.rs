@@ -282,6 +282,7 @@ impl CompiledModel {
             wanted.circuit.outputs = self.settings.circuit.outputs;
             wanted.circuit.identity_table = self.settings.circuit.identity_table;
             wanted.circuit.merged_lookups = self.settings.circuit.merged_lookups;
+            wanted.circuit.compact = self.settings.circuit.compact;
         }
         same_source && same_calibration && self.auto_width == req.auto_width && wanted == self.settings
     }

@@ -300,7 +300,8 @@ pub fn with_model_chips(p: &Prepared, base: &CircuitParams) -> CircuitParams {
 /// ([`crate::target::evm_gas`]) over [`EVM_WIDTHS`], one output per row, ties to the lower
 /// proving cost, each also with merged lookups (`CircuitParams::merged_lookups`: one lookup
 /// argument and two table columns fewer, longer layouts and tables). Each shape with and
-/// without an identity table (`CircuitParams::identity_table`).
+/// without an identity table (`CircuitParams::identity_table`), and, for [`Target::Evm`], in
+/// the compact column set (`CircuitParams::compact`) where the model allows it.
 pub fn auto_params_for(p: &Prepared, base: &CircuitParams, target: Target) -> Result<CircuitParams> {
     let base = &with_model_chips(p, base);
     let multi = base.batch == 1 && base.visibility == Visibility::default();
@@ -321,8 +322,17 @@ pub fn auto_params_for(p: &Prepared, base: &CircuitParams, target: Target) -> Re
         Target::Evm => &[false, true],
     };
     for (width, outputs) in shapes {
-        for (identity_table, &merged_lookups) in [false, true].into_iter().flat_map(|i| merges.iter().map(move |m| (i, m))) {
-            let params = CircuitParams { width, outputs, identity_table, merged_lookups, ..*base };
+        let mut candidates: Vec<CircuitParams> = [false, true]
+            .into_iter()
+            .flat_map(|identity_table| merges.iter().map(move |&merged_lookups| (identity_table, merged_lookups)))
+            .map(|(identity_table, merged_lookups)| CircuitParams { width, outputs, identity_table, merged_lookups, ..*base })
+            .collect();
+        // The `evm` target also tries the compact column set where the model allows it.
+        let compact = CircuitParams { width, outputs, identity_table: true, merged_lookups: true, compact: true, ..*base };
+        if target == Target::Evm && compact.check().is_ok() && compact.check_model(&p.circuit).is_ok() {
+            candidates.push(compact);
+        }
+        for params in candidates {
             let spec = CircuitSpec::compile_params(&p.circuit, &params)?;
             let gas = match target {
                 Target::Prove => 0,

@@ -16,7 +16,7 @@ use halo2_proofs::{
     transcript::{Blake2bWrite, Challenge255, TranscriptWriterBuffer},
     SerdeFormat,
 };
-use zkinfer::circuits::{layout::ModelConfig, poseidon, CircuitParams, Visibility, WeightVisibility};
+use zkinfer::circuits::{chips::kind::Switch, layout::ModelConfig, poseidon, CircuitParams, Visibility, WeightVisibility};
 use zkinfer::models::data::Dataset;
 use zkinfer::pipeline::{self, Prepared, Settings};
 use zkinfer::prover::ParamsCache;
@@ -138,7 +138,9 @@ impl Circuit<Fr> for CopyOnly {
             |mut region| {
                 for (i, v) in self.public.iter().enumerate() {
                     region.assign_advice(config.advice[0], i, Value::known(*v));
-                    config.public.q_pub.enable(&mut region, i)?;
+                    // The default column set switches the public block by a selector.
+                    let Switch::Selector(q_pub) = config.public.q_pub else { return Err(Error::Synthesis) };
+                    q_pub.enable(&mut region, i)?;
                 }
                 Ok(())
             },

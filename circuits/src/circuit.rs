@@ -35,7 +35,7 @@ use crate::error::CircuitError;
 use crate::eval::{act_range, eval, Witness};
 pub use crate::field::{hash_to_field, to_field};
 use crate::hashing::table_plan;
-use crate::ir::CircuitModel;
+use crate::ir::{CircuitModel, LayerKind};
 use crate::layout::{layout, ModelConfig, MIN_WIDTH};
 use crate::poseidon::domain;
 use crate::validate::validate;
@@ -93,6 +93,17 @@ pub struct CircuitParams {
     /// written.
     #[serde(default, skip_serializing_if = "is_false")]
     pub merged_lookups: bool,
+    /// The compact column set (see [`crate::layout::ModelConfig`] and [`crate::chips::kind`]):
+    /// the kind column instead of the dot, public and constant selectors, the bias added on the
+    /// requant row, which reads the dot result one row up (its column then takes no part in the
+    /// copy argument), one selector for the requant gate and lookup. Five fixed columns, one
+    /// copy-argument column and one grand product fewer than with merged lookups alone, for
+    /// longer layouts: what `--target evm` picks for models of affine, requant and embedding
+    /// layers. Needs `merged_lookups`, `identity_table`, one output per row, a single
+    /// inference, the default visibility and no softmax or products. False in files that
+    /// predate it, and then not written.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub compact: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -129,6 +140,7 @@ impl Default for CircuitParams {
             softmax: false,
             identity_table: false,
             merged_lookups: false,
+            compact: false,
         }
     }
 }
@@ -141,6 +153,14 @@ impl CircuitParams {
             return Err(CircuitError::BadSettings(
                 "the model multiplies two activations: the circuit needs `products = true` (set by `zkinfer compile`)".into(),
             ));
+        }
+        if self.compact {
+            if let Some(l) = model.layers.iter().find(|l| matches!(l.kind, LayerKind::MaxPool { .. })) {
+                return Err(CircuitError::BadSettings(format!(
+                    "layer '{}' is a max-pool, which the compact column set (`compact = true`, `--target evm`) has no rows for",
+                    l.name
+                )));
+            }
         }
         if model.has_softmax() && !self.softmax {
             return Err(CircuitError::BadSettings(
@@ -174,6 +194,19 @@ impl CircuitParams {
         if self.outputs > 1 && (self.batch > 1 || self.visibility != Visibility::default()) {
             return Err(CircuitError::BadSettings(
                 "several outputs per dot row need a single inference and the default visibility".into(),
+            ));
+        }
+        if self.compact
+            && !(self.merged_lookups
+                && self.identity_table
+                && self.outputs == 1
+                && self.batch == 1
+                && self.visibility == Visibility::default()
+                && !self.softmax
+                && !self.products)
+        {
+            return Err(CircuitError::BadSettings(
+                "the compact column set needs merged lookups, an identity table, one output per dot row, a single inference, the default visibility and neither softmax nor products".into(),
             ));
         }
         if self.softmax && self.width < 4 {

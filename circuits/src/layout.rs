@@ -20,6 +20,12 @@
 //! `(x, y, d, p)` and `(f_0, f_1, f_3)` as `(cont, last, range tag)` (`a_3` is `acc` when
 //! `W = 3`).
 //!
+//! The compact column set (`CircuitParams::compact`, `--target evm`,
+//! [`ModelConfig::configure_compact`]): `a_0 .. a_{W-1}` equality-enabled, `acc` not; fixed
+//! `f_0 .. f_{W-1}` and the kind column `K` ([`crate::chips::kind`]); one selector `q_look`.
+//! Every requant is chained to the dot rows before it (a requant of a cell that is not a dot
+//! result gets a one-term dot row first), so the header packs inputs into `a_0 .. a_{W-1}` only.
+//!
 //! A batch (`CircuitParams::batch > 1`, see [`crate::batch`]) holds `N` inputs in the header and
 //! `N` samples in every tensor; it adds requant lanes (`a_{4l..4l+3}`, `f_{4l..4l+3}`) and the
 //! Freivalds chip's second-phase columns, and its second-phase cells are assigned after every
@@ -81,7 +87,8 @@ pub struct ModelConfig {
     pub fixed: Vec<Column<Fixed>>,
     pub dot: DotConfig,
     pub requant: RequantConfig,
-    pub maxpool: MaxPoolConfig,
+    /// `None` in the compact column set (`CircuitParams::compact`), which has no max-pool rows.
+    pub maxpool: Option<MaxPoolConfig>,
     pub tables: TableConfig,
     /// The hashing columns and chips; `None` with the default visibility.
     pub hash: Option<HashConfig>,
@@ -113,6 +120,9 @@ impl ModelConfig {
         meta: &mut ConstraintSystem<F>,
         params: &CircuitParams,
     ) -> Self {
+        if params.compact {
+            return Self::configure_compact(meta, params);
+        }
         let w = params.width.max(MIN_WIDTH);
         // Neither the instance column nor a constants column takes part in the copy argument:
         // public values and constants are bound by gates (chips `public` and `constants`).
@@ -150,12 +160,12 @@ impl ModelConfig {
         let a4 = [advice[0], advice[1], advice[2], advice[3]];
         let f4 = [fixed[0], fixed[1], fixed[2], fixed[3]];
         let requant = RequantConfig::configure(meta, a4, f4, &tables);
-        let maxpool = MaxPoolConfig::configure(
+        let maxpool = Some(MaxPoolConfig::configure(
             meta,
             [advice[0], advice[1], advice[3]],
             [fixed[0], fixed[1]],
             requant.range,
-        );
+        ));
         let consts = ConstConfig::configure(meta, advice[..w].to_vec(), fixed[..w].to_vec(), instance);
         let public = PublicConfig { q_pub: consts.q_const, col: advice[0], instance };
         let hash = params
@@ -200,6 +210,57 @@ impl ModelConfig {
             hash,
             requant_lanes: lanes,
             freivalds,
+        }
+    }
+
+    /// The compact column set (`CircuitParams::compact`, chosen by `--target evm`): the fewest
+    /// commitments for an on-chain verifier. Advice `a_0 .. a_{W-1}` (equality-enabled) and
+    /// `acc` (not: the requant row right after a dot product reads it one row up); fixed
+    /// `f_0 .. f_{W-1}` and the kind column `K` ([`crate::chips::kind`]), which switches the
+    /// dot rows and the public and constant rows; one selector `q_look` for the chained requant
+    /// ([`RequantConfig::configure_chained`]: `(x, r, y) = (a_0, a_1, a_2)`, `(pow, half, tag) =
+    /// (f_0, f_1, f_2)`) and the merged table. No bias, `cont`, max-pool or hashing columns.
+    fn configure_compact<F: PrimeField>(meta: &mut ConstraintSystem<F>, params: &CircuitParams) -> Self {
+        let w = params.width.max(MIN_WIDTH);
+        let instance = meta.instance_column();
+        let inputs: Vec<Column<Advice>> = (0..w).map(|_| meta.advice_column()).collect();
+        for &a in &inputs {
+            meta.enable_equality(a);
+        }
+        let acc = meta.advice_column();
+        let weights: Vec<Column<Fixed>> = (0..w).map(|_| meta.fixed_column()).collect();
+        let kind = meta.fixed_column();
+        let tables = TableConfig::configure(meta, true);
+        let slots = inputs.iter().copied().zip(weights.iter().copied()).collect();
+        let dot = DotConfig::configure_kind(meta, slots, acc, kind);
+        // In bounds: w >= MIN_WIDTH = 3.
+        let requant = RequantConfig::configure_chained(
+            meta,
+            [inputs[0], inputs[1], inputs[2]],
+            acc,
+            [weights[0], weights[1], weights[2]],
+            &tables,
+        );
+        let consts = ConstConfig::configure_switched(meta, inputs.clone(), weights.clone(), instance, Some(kind));
+        let public = PublicConfig { q_pub: consts.q_const, col: inputs[0], instance };
+        let mut advice = inputs;
+        advice.push(acc);
+        let mut fixed = weights;
+        fixed.push(kind);
+        ModelConfig {
+            softmax: None,
+            instance,
+            public,
+            consts,
+            advice,
+            fixed,
+            dot,
+            requant,
+            maxpool: None,
+            tables,
+            hash: None,
+            requant_lanes: Vec::new(),
+            freivalds: None,
         }
     }
 }
@@ -253,8 +314,9 @@ pub fn layout<F: PrimeField>(
     let hc = || cfg.hash.as_ref().ok_or(Error::Synthesis);
     let mut hstats = HashingStats::default();
     let mut bindings = Vec::new();
-    // Header: hash (fixed weights only) then inputs, packed across all advice columns.
-    let ncols = cfg.advice.len();
+    // Header: hash (fixed weights only) then inputs, packed across all advice columns (the
+    // equality-enabled ones in the compact set).
+    let ncols = if params.compact { cfg.dot.width() } else { cfg.advice.len() };
     let lead = usize::from(!hashed_weights);
     // A batch holds its samples one after the other (see [`crate::batch`]).
     let n = params.batch.max(1);
@@ -305,7 +367,14 @@ pub fn layout<F: PrimeField>(
         .chain(cfg.requant_lanes.iter().copied())
         .map(RequantChip::new)
         .collect();
-    let pool = MaxPoolChip::<F>::new(cfg.maxpool);
+    let pool = cfg.maxpool.map(MaxPoolChip::<F>::new);
+    let pool = || pool.as_ref().ok_or(Error::Synthesis);
+    // The compact set's requant of a cell that is not a dot result: a one-term dot row
+    // (coefficient 1) first, whose result the chained requant reads.
+    let chained = |ctx: &mut Ctx<'_, '_, F>, x: &ACell<F>, xi: Option<i64>, rq: RequantOp<'_>| {
+        let acc = dot.assign(ctx, 0, &[(x, 1)])?;
+        req.assign_chained(ctx, &acc, 0, xi, rq)
+    };
     let mut stats = Vec::with_capacity(model.layers.len());
     let mut pending = Vec::new();
     for (l, layer) in model.layers.iter().enumerate() {
@@ -344,7 +413,24 @@ pub fn layout<F: PrimeField>(
                     }
                     _ => None,
                 };
-                if cfg.dot.outputs() > 1 && pcells.is_none() && n == 1 {
+                if params.compact {
+                    // Each output's dot rows, then its chained requant (bias added there).
+                    let mut out = Vec::with_capacity(aff.rows.len());
+                    for (j, row) in aff.rows.iter().enumerate() {
+                        let terms = row
+                            .terms
+                            .iter()
+                            .map(|t| {
+                                let x = srcs.get(t.src as usize).and_then(|s| s.get(t.idx as usize));
+                                Ok((x.ok_or(Error::Synthesis)?, t.coeff))
+                            })
+                            .collect::<Result<Vec<_>, Error>>()?;
+                        let acc = dot.assign(ctx, 0, &terms)?;
+                        let z_int = zs.and_then(|z| z.get(j)).copied();
+                        out.push(req.assign_chained(ctx, &acc, row.bias, z_int, rq)?);
+                    }
+                    (out, "affine", lookups)
+                } else if cfg.dot.outputs() > 1 && pcells.is_none() && n == 1 {
                     // Several outputs per dot row (single inference, fixed weights).
                     let zc = multi_affine(ctx, &dot, cfg.dot.outputs(), aff, &srcs)?;
                     let mut out = Vec::with_capacity(zc.len());
@@ -431,6 +517,13 @@ pub fn layout<F: PrimeField>(
                     .map(|(j, c)| (ZIn::Copy(c), xi.and_then(|v| v.get(j)).copied()))
                     .collect();
                 let out: Vec<ACell<F>> = match lanes.len() {
+                    _ if params.compact => items
+                        .iter()
+                        .map(|&(z, zi)| match z {
+                            ZIn::Copy(c) => chained(ctx, c, zi, rq),
+                            ZIn::Fresh => Err(Error::Synthesis),
+                        })
+                        .collect::<Result<_, _>>()?,
                     1 => items
                         .iter()
                         .map(|&(z, zi)| match z {
@@ -464,7 +557,7 @@ pub fn layout<F: PrimeField>(
                                 .map(|&i| v.get(at(i)).copied().unwrap_or(0))
                                 .collect()
                         });
-                        out.push(pool.assign(ctx, &cells, vals.as_deref(), model.bits)?);
+                        out.push(pool()?.assign(ctx, &cells, vals.as_deref(), model.bits)?);
                         lookups += w.len();
                     }
                 }
@@ -479,7 +572,11 @@ pub fn layout<F: PrimeField>(
                     for act in tables {
                         let tag = plan.act_tag(act).ok_or(Error::Synthesis)?;
                         let rq = RequantOp { shift: 0, tag, act, bits: model.bits };
-                        out.push(req.assign(ctx, c, xi.and_then(|v| v.get(t)).copied(), rq)?);
+                        let id = xi.and_then(|v| v.get(t)).copied();
+                        out.push(match params.compact {
+                            true => chained(ctx, c, id, rq)?,
+                            false => req.assign(ctx, c, id, rq)?,
+                        });
                     }
                 }
                 let count = out.len();
@@ -488,7 +585,7 @@ pub fn layout<F: PrimeField>(
             LayerKind::Softmax(sm) => {
                 let div = SoftmaxDivChip::new(*cfg.softmax.as_ref().ok_or(Error::Synthesis)?);
                 let exp_tag = plan.act_tag(&exp_activation(sm, model.bits)).ok_or(Error::Synthesis)?;
-                let chips = SoftmaxChips { pool: &pool, dot: &dot, requant: &req, div: &div, exp_tag, zero_cols: &cfg.advice[..=cfg.dot.width()] };
+                let chips = SoftmaxChips { pool: pool()?, dot: &dot, requant: &req, div: &div, exp_tag, zero_cols: &cfg.advice[..=cfg.dot.width()] };
                 let out = softmax_layer(ctx, &chips, sm, tensor(sm.input)?, ints(sm.input), n, model.bits)?;
                 // Per element: the max-pool range, the exp lookup and range, three ranges.
                 let count = out.len();

@@ -29,9 +29,22 @@ pub fn inspect(m: &ModelArgs, json: bool) -> anyhow::Result<()> {
     }
     println!("total: {} params, {} MACs, {} nonlinear elements, {}-bit activations", s.params, s.macs, s.nonlinear, s.bits);
     println!(
-        "circuit: k = {}, width {}, {} rows ({} usable), {} advice + {} fixed columns, {} lookup arguments, table rows {}",
+        "circuit: k = {}, width {}, {} rows ({} usable), {} advice + {} fixed columns + {} selectors, {} copy-argument columns, {} lookup arguments, table rows {}{}",
         spec.k,
-        settings.circuit.width, spec.rows, spec.usable_rows(), spec.advice_columns, spec.fixed_columns, spec.lookup_arguments, spec.table_rows
+        settings.circuit.width,
+        spec.rows,
+        spec.usable_rows(),
+        spec.advice_columns,
+        spec.fixed_columns,
+        spec.selectors,
+        spec.equality_columns,
+        spec.lookup_arguments,
+        spec.table_rows,
+        match (settings.circuit.compact, settings.circuit.merged_lookups) {
+            (true, _) => ", compact column set",
+            (false, true) => ", merged lookups",
+            _ => "",
+        }
     );
     let e = &r.evm;
     println!(

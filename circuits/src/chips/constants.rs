@@ -22,15 +22,16 @@
 use halo2_proofs::{
     circuit::Value,
     halo2curves::ff::PrimeField,
-    plonk::{Advice, Column, ConstraintSystem, Error, Fixed, Instance, Selector},
+    plonk::{Advice, Column, ConstraintSystem, Error, Fixed, Instance},
     poly::Rotation,
 };
 
 use super::ctx::{ACell, Ctx};
+use super::kind::{Switch, KIND_BIND};
 
 #[derive(Clone, Debug)]
 pub struct ConstConfig {
-    pub q_const: Selector,
+    pub q_const: Switch,
     pub advice: Vec<Column<Advice>>,
     pub fixed: Vec<Column<Fixed>>,
 }
@@ -44,9 +45,24 @@ impl ConstConfig {
         fixed: Vec<Column<Fixed>>,
         instance: Column<Instance>,
     ) -> Self {
-        let q_const = meta.selector();
+        Self::configure_switched(meta, advice, fixed, instance, None)
+    }
+
+    /// [`ConstConfig::configure`] with the gate switched on by `kind = 3` of the kind column
+    /// (`Some(K)`, the compact column set, see [`super::kind`]) instead of a selector of its own.
+    pub fn configure_switched<F: PrimeField>(
+        meta: &mut ConstraintSystem<F>,
+        advice: Vec<Column<Advice>>,
+        fixed: Vec<Column<Fixed>>,
+        instance: Column<Instance>,
+        kind: Option<Column<Fixed>>,
+    ) -> Self {
+        let q_const = match kind {
+            Some(k) => Switch::Kind(k, KIND_BIND),
+            None => Switch::Selector(meta.selector()),
+        };
         meta.create_gate("public and constants", |m| {
-            let q = m.query_selector(q_const);
+            let q = q_const.query(m);
             let inst = m.query_instance(instance, Rotation::cur());
             advice
                 .iter()
@@ -92,7 +108,7 @@ impl ConstConfig {
             let (a, f) = (self.advice.get(i % w), self.fixed.get(i % w));
             let (a, f) = (a.ok_or(Error::Synthesis)?, f.ok_or(Error::Synthesis)?);
             if i % w == 0 {
-                ctx.enable(&self.q_const, row)?;
+                self.q_const.enable(ctx, row)?;
             }
             let v = values.get(i).copied().unwrap_or(F::ZERO);
             ctx.assign_fixed(*f, row, v);

@@ -29,6 +29,13 @@
 //!   are not witness cells at all. Terms whose coefficient is 0 are dropped.
 //! - The result `z = acc_{m-1}` is returned for the requant chip to copy.
 //!
+//! **The compact column set** (`CircuitParams::compact`, [`DotConfig::configure_kind`]): no
+//! selector, bias or `cont` column; the kind column `K` ([`super::kind`]) is 1 on an output's
+//! first row and 2 on the others, and the gate (degree 5) is
+//! `P_1(K) * (acc_cur - sum_i a_i * f_i) + P_2(K) * (acc_cur - acc_prev - sum_i a_i * f_i) = 0`.
+//! `acc` is not equality-enabled there: the result is read, with its bias, by the requant row
+//! placed right after the output's last row ([`super::requant`], "chained").
+//!
 //! **Advice weights** (`hashed` weights, [`DotConfig::with_advice_weights`]): the weights sit in
 //! advice columns `w_0 .. w_{W-1}`; `f_i` becomes a 0/1 slot flag. Selector `q_dotw`, gate
 //! (degree 4): `q_dotw * (acc_cur - (cont * acc_prev + sum_i f_i * a_i * w_i)) = 0`.
@@ -53,21 +60,44 @@ use halo2_proofs::{
 };
 
 use super::ctx::{ACell, Ctx};
+use super::kind::{indicator, KIND_DOT_FIRST, KIND_DOT_NEXT};
 use crate::field::to_field;
 
 /// Columns of the dot-product gate; all are passed in by the caller and shared.
 #[derive(Clone, Debug)]
 pub struct DotConfig {
-    pub q_dot: Selector,
+    /// How rows are switched on and continued: selector, bias and `cont` columns, or the kind
+    /// column of the compact column set.
+    pub rows: DotRows,
     /// `(a_i, f_i)` pairs; the width is their number.
     pub slots: Vec<(Column<Advice>, Column<Fixed>)>,
     pub acc: Column<Advice>,
-    pub bias: Column<Fixed>,
-    pub cont: Column<Fixed>,
     /// The advice-weight gate, when configured: its selector and the `w_i` columns.
     pub advice_weights: Option<(Selector, Vec<Column<Advice>>)>,
     /// Further outputs of the same rows (`outputs > 1`, see [`Output`]); empty otherwise.
     pub extra: Vec<Output>,
+}
+
+/// How the dot gate knows its rows.
+#[derive(Clone, Copy, Debug)]
+pub enum DotRows {
+    /// Selector `q_dot`, fixed `bias` and `cont` (0 on the first row of an output, 1 after).
+    Selector { q_dot: Selector, bias: Column<Fixed>, cont: Column<Fixed> },
+    /// The kind column `K` of the compact column set ([`super::kind`]): 1 on the first row, 2
+    /// on the further rows. No bias column: the bias is added by the requant row that reads
+    /// the result ([`super::requant::RequantChip::assign_chained`]).
+    Kind(Column<Fixed>),
+}
+
+impl DotRows {
+    /// The selector, bias and `cont` columns; an error for the kind column (whose circuits
+    /// have neither several outputs per row nor advice weights).
+    fn selector(&self) -> Result<(Selector, Column<Fixed>, Column<Fixed>), Error> {
+        match *self {
+            DotRows::Selector { q_dot, bias, cont } => Ok((q_dot, bias, cont)),
+            DotRows::Kind(_) => Err(Error::Synthesis),
+        }
+    }
 }
 
 /// One more output of a multi-output dot row: its accumulator, bias and one weight column per
@@ -117,13 +147,40 @@ impl DotConfig {
             Constraints::with_selector(q, out)
         });
         DotConfig {
-            q_dot,
+            rows: DotRows::Selector { q_dot, bias, cont },
             slots,
             acc,
-            bias,
-            cont,
             advice_weights: None,
             extra,
+        }
+    }
+
+    /// The dot gate of the compact column set, one output per row, switched by the kind
+    /// column `kind` ([`super::kind`]), without a bias (degree 5):
+    /// `P_1(K) * (acc_cur - sum_i a_i * f_i) + P_2(K) * (acc_cur - acc_prev - sum_i a_i * f_i) = 0`.
+    pub fn configure_kind<F: PrimeField>(
+        meta: &mut ConstraintSystem<F>,
+        slots: Vec<(Column<Advice>, Column<Fixed>)>,
+        acc: Column<Advice>,
+        kind: Column<Fixed>,
+    ) -> Self {
+        meta.create_gate("dot (kind)", |m| {
+            let k = m.query_fixed(kind, Rotation::cur());
+            let acc_cur = m.query_advice(acc, Rotation::cur());
+            let acc_prev = m.query_advice(acc, Rotation::prev());
+            let sum = slots.iter().fold(Expression::Constant(F::ZERO), |s, (a, f)| {
+                s + m.query_advice(*a, Rotation::cur()) * m.query_fixed(*f, Rotation::cur())
+            });
+            let first = indicator(&k, KIND_DOT_FIRST);
+            let next = indicator(&k, KIND_DOT_NEXT);
+            vec![("acc", first * (acc_cur.clone() - sum.clone()) + next * (acc_cur - acc_prev - sum))]
+        });
+        DotConfig {
+            rows: DotRows::Kind(kind),
+            slots,
+            acc,
+            advice_weights: None,
+            extra: Vec::new(),
         }
     }
 
@@ -138,8 +195,11 @@ impl DotConfig {
         meta: &mut ConstraintSystem<F>,
         w: Vec<Column<Advice>>,
     ) -> Self {
+        // The kind column's circuits have no advice weights (`CircuitParams::check`); the
+        // gate is then not added and assigning advice weights fails.
+        let Ok((_, _, cont)) = self.rows.selector() else { return self };
         let q = meta.selector();
-        let (slots, acc, cont) = (self.slots.clone(), self.acc, self.cont);
+        let (slots, acc) = (self.slots.clone(), self.acc);
         meta.create_gate("dot (advice weights)", |m| {
             let s = m.query_selector(q);
             let acc_cur = m.query_advice(acc, Rotation::cur());
@@ -201,10 +261,17 @@ impl<F: PrimeField> DotChip<F> {
         let mut last = None;
         for r in 0..rows {
             let row = start + r;
-            ctx.enable(&self.config.q_dot, row)?;
             let (b, cont) = if r == 0 { (bias, 0) } else { (0, 1) };
-            ctx.assign_fixed(self.config.bias, row, to_field(b));
-            ctx.assign_fixed(self.config.cont, row, F::from(cont));
+            match self.config.rows {
+                DotRows::Selector { q_dot, bias, cont: c } => {
+                    ctx.enable(&q_dot, row)?;
+                    ctx.assign_fixed(bias, row, to_field(b));
+                    ctx.assign_fixed(c, row, F::from(cont));
+                }
+                // No bias column: the caller adds it on the requant row.
+                DotRows::Kind(_) if b != 0 => return Err(Error::Synthesis),
+                DotRows::Kind(k) => ctx.assign_fixed(k, row, F::from(if r == 0 { KIND_DOT_FIRST } else { KIND_DOT_NEXT })),
+            }
             let mut next = acc * Value::known(F::from(cont)) + Value::known(to_field::<F>(b));
             let chunk = live.iter().skip(r * w).take(w);
             for (slot, (x, c)) in self.config.slots.iter().zip(chunk) {
@@ -236,9 +303,10 @@ impl<F: PrimeField> DotChip<F> {
         if biases.len() != coeffs.len() || biases.len() > c.outputs() || coeffs.iter().any(|v| v.len() != inputs.len()) {
             return Err(Error::Synthesis);
         }
+        let (q_dot, bias, cont_col) = c.rows.selector()?;
         let rows = Self::rows_for(inputs.len(), w);
         let start = ctx.alloc(rows);
-        let outs: Vec<(Column<Advice>, Column<Fixed>, Vec<Column<Fixed>>)> = std::iter::once((c.acc, c.bias, c.slots.iter().map(|s| s.1).collect()))
+        let outs: Vec<(Column<Advice>, Column<Fixed>, Vec<Column<Fixed>>)> = std::iter::once((c.acc, bias, c.slots.iter().map(|s| s.1).collect()))
             .chain(c.extra.iter().map(|o| (o.acc, o.bias, o.weights.clone())))
             .take(biases.len())
             .collect();
@@ -246,9 +314,9 @@ impl<F: PrimeField> DotChip<F> {
         let mut last = Vec::new();
         for r in 0..rows {
             let row = start + r;
-            ctx.enable(&c.q_dot, row)?;
+            ctx.enable(&q_dot, row)?;
             let cont = u64::from(r > 0);
-            ctx.assign_fixed(c.cont, row, F::from(cont));
+            ctx.assign_fixed(cont_col, row, F::from(cont));
             let chunk = r * w..((r + 1) * w).min(inputs.len());
             for (i, u) in chunk.clone().enumerate() {
                 let slot = c.slots.get(i).ok_or(Error::Synthesis)?;
@@ -283,6 +351,7 @@ impl<F: PrimeField> DotChip<F> {
             .advice_weights
             .as_ref()
             .ok_or(Error::Synthesis)?;
+        let (_, _, cont_col) = self.config.rows.selector()?;
         let w = self.config.width();
         let rows = Self::rows_for(terms.len(), w);
         let start = ctx.alloc(rows);
@@ -292,7 +361,7 @@ impl<F: PrimeField> DotChip<F> {
             let row = start + r;
             ctx.enable(q, row)?;
             let cont = u64::from(r > 0);
-            ctx.assign_fixed(self.config.cont, row, F::from(cont));
+            ctx.assign_fixed(cont_col, row, F::from(cont));
             let mut next = acc * Value::known(F::from(cont));
             for (i, (slot, wcol)) in self.config.slots.iter().zip(wcols).enumerate() {
                 match terms.get(r * w + i) {

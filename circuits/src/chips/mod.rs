@@ -4,6 +4,7 @@ pub mod constants;
 pub mod ctx;
 pub mod dot;
 pub mod freivalds;
+pub mod kind;
 pub mod maxpool;
 pub mod pack;
 pub mod permute;

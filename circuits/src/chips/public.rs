@@ -18,15 +18,16 @@
 //! `i`; [`PublicConfig::assign`] refuses a block that does not start there.
 use halo2_proofs::{
     halo2curves::ff::PrimeField,
-    plonk::{Advice, Column, Error, Instance, Selector},
+    plonk::{Advice, Column, Error, Instance},
 };
 
 use super::ctx::{ACell, Ctx};
+use super::kind::Switch;
 
 #[derive(Clone, Copy, Debug)]
 pub struct PublicConfig {
     /// The selector of the constant rows' gate ([`super::constants::ConstConfig::q_const`]).
-    pub q_pub: Selector,
+    pub q_pub: Switch,
     pub col: Column<Advice>,
     pub instance: Column<Instance>,
 }
@@ -51,7 +52,7 @@ impl PublicConfig {
                 return Err(Error::Synthesis);
             }
             ctx.copy_written(cell, self.col, start + i);
-            ctx.enable(&self.q_pub, start + i)?;
+            self.q_pub.enable(ctx, start + i)?;
         }
         Ok(())
     }

@@ -37,6 +37,11 @@
 //! them: a table activation takes two rows, the second with `q_rng` on, `shift_tag = s` and a
 //! copy of `r` in the `r` column (the identity keeps its two rows as above, `q_rng` on both).
 //!
+//! In the compact column set (`CircuitParams::compact`) the requant is **chained**
+//! ([`RequantConfig::configure_chained`]): it sits right after the dot rows whose result it
+//! reads one row up (no copy), adds the dot's bias with `half`, and one selector `q_look`
+//! switches both the gate and the merged lookup on both of its rows.
+//!
 //! Soundness: `q * 2^s + r` ranges over an integer interval of length `2^(bits+s)`, far below
 //! the field modulus, so the field equation has at most one solution `(q, r)` for a given `z`,
 //! and that solution is the integer division with rounding. Rows where `q_act = 0` look up
@@ -75,6 +80,8 @@ pub struct RequantConfig {
     /// One lookup argument for the activation and the range check (`tables.merged`): a
     /// table activation's remainder is then range-checked on the element's second row.
     pub merged: bool,
+    /// The chained form of the compact column set ([`RequantConfig::configure_chained`]).
+    pub chained: bool,
 }
 
 impl RequantConfig {
@@ -154,13 +161,77 @@ impl RequantConfig {
             act_tag,
             range,
             merged: tables.merged,
+            chained: false,
+        }
+    }
+
+    /// The chained requant of the compact column set (`CircuitParams::compact`), over
+    /// `advice = [x, r, y]`, the dot chip's `acc` (read one row up, not copied: `acc` is not
+    /// equality-enabled there) and `fixed = [pow, half, tag]`, with the merged table. One
+    /// selector `q_look` for the gate and the lookup, on both rows of an element:
+    ///
+    /// | row           | `acc`        | `x`          | `r`          | `y`          | `pow` | `half`             | `tag` | `q_look` |
+    /// |---------------|--------------|--------------|--------------|--------------|-------|--------------------|-------|----------|
+    /// | `d` (dot)     | `sum c_t x_t`|              |              |              |       |                    |       | 0        |
+    /// | `d + 1`       | (0)          | `q`          | `r`          | `y = act(q)` | `2^s` | `2^(s-1) + bias`   | act   | 1        |
+    /// | `d + 2`       |              | copy of `r`  | (0)          | (0)          | 0     | 0                  | `s`   | 1        |
+    ///
+    /// - gate (degree 3): `q_look * (acc_prev + half - x * pow - r) = 0`: on row `d + 1` the
+    ///   rescale of `z = acc_d + bias` (the dot's sum, then the bias the dot gate of the compact
+    ///   set has no column for); on row `d + 2`, with `pow = half = 0`, it reads
+    ///   `acc_{d+1} = r_{d+2}`, two cells no other constraint reads (the prover leaves both 0).
+    /// - lookup `(q_look * tag, q_look * x, q_look * y)` in the merged table: row `d + 1` the
+    ///   activation entry `(act, q, act(q))` (so `q` is in range; an identity uses the identity
+    ///   table: `CircuitParams::check` requires it), row `d + 2` the range entry `(s, r, 0)`,
+    ///   so `r in [0, 2^s)` and the `y` cell is 0.
+    ///
+    /// Soundness is the unchained requant's: `q * 2^s + r` with both in range has at most one
+    /// solution for `z`. Rows with `q_look = 0` look up `(0, 0, 0)`, which the table holds.
+    pub fn configure_chained<F: PrimeField>(
+        meta: &mut ConstraintSystem<F>,
+        advice: [Column<Advice>; 3],
+        acc: Column<Advice>,
+        fixed: [Column<Fixed>; 3],
+        tables: &TableConfig,
+    ) -> Self {
+        let [x, r, y] = advice;
+        let [pow, half, tag] = fixed;
+        let q_look = meta.complex_selector();
+        meta.create_gate("requant (chained)", |m| {
+            let s = m.query_selector(q_look);
+            let z = m.query_advice(acc, Rotation::prev());
+            let qv = m.query_advice(x, Rotation::cur());
+            let rv = m.query_advice(r, Rotation::cur());
+            let p = m.query_fixed(pow, Rotation::cur());
+            let h = m.query_fixed(half, Rotation::cur());
+            Constraints::with_selector(s, [("rescale", z + h - qv * p - rv)])
+        });
+        meta.lookup("requant (chained)", |m| {
+            let s = m.query_selector(q_look);
+            let t = m.query_fixed(tag, Rotation::cur());
+            let qv = m.query_advice(x, Rotation::cur());
+            let yv = m.query_advice(y, Rotation::cur());
+            vec![(s.clone() * t, tables.act_tag), (s.clone() * qv, tables.act_in), (s * yv, tables.act_out)]
+        });
+        RequantConfig {
+            q_req: q_look,
+            q_act: q_look,
+            z: acc,
+            q: x,
+            y,
+            pow,
+            half,
+            act_tag: tag,
+            range: RangeConfig { q_rng: q_look, tag, val: r },
+            merged: true,
+            chained: true,
         }
     }
 
     /// Rows one element takes: 2 for an identity without a table and, with merged lookups,
     /// for a table activation (its remainder's range check); else 1.
     pub fn rows(&self, op: &RequantOp<'_>) -> usize {
-        if op.is_identity() || self.merged {
+        if op.is_identity() || self.merged || self.chained {
             2
         } else {
             1
@@ -229,6 +300,46 @@ impl<F: PrimeField> RequantChip<F> {
         self.assign_at(ctx, row, ZIn::Copy(z), z_int, op).map(|(_, y)| y)
     }
 
+    /// The chained requant ([`RequantConfig::configure_chained`]) of the dot result `acc` (the
+    /// cell of the output's last dot row, whose next row must be the next free row) plus
+    /// `bias`; `z_int` is that sum when the witness is known. Returns the cell of `y`.
+    pub fn assign_chained(
+        &self,
+        ctx: &mut Ctx<'_, '_, F>,
+        acc: &ACell<F>,
+        bias: i64,
+        z_int: Option<i64>,
+        op: RequantOp<'_>,
+    ) -> Result<ACell<F>, Error> {
+        let c = &self.config;
+        // Identities need the identity table; the dot result must lie on the row above.
+        if !c.chained || op.is_identity() || acc.cell.row_offset + 1 != ctx.row {
+            return Err(Error::Synthesis);
+        }
+        let row = ctx.alloc(2);
+        let s = op.shift;
+        let pow = 1i128 << s;
+        let half = if s == 0 { 0 } else { 1i128 << (s - 1) };
+        ctx.enable(&c.q_req, row)?;
+        ctx.enable(&c.q_req, row + 1)?;
+        ctx.assign_fixed(c.pow, row, to_field_i128(pow));
+        ctx.assign_fixed(c.half, row, to_field_i128(half + bias as i128));
+        ctx.assign_fixed(c.act_tag, row, F::from(op.tag));
+        ctx.assign_fixed(c.act_tag, row + 1, F::from(u64::from(s)));
+        let ints = z_int.map(|z| {
+            let z = z as i128;
+            let q = round_shift(z, s);
+            // q is in range whenever eval() succeeded; the lookup rejects it otherwise.
+            let qi = i64::try_from(q).unwrap_or(i64::MAX);
+            (q, z + half - q * pow, apply_activation(op.act, qi))
+        });
+        ctx.assign_advice(c.q, row, known(ints.map(|(q, _, _)| to_field_i128(q))));
+        let rc = ctx.assign_advice(c.range.val, row, known(ints.map(|(_, r, _)| to_field_i128(r))));
+        let y = ctx.assign_advice(c.y, row, known(ints.map(|(_, _, y)| to_field(y))));
+        ctx.copy_advice(&rc, c.q, row + 1);
+        Ok(y)
+    }
+
     /// Lays out one element at `row` (already allocated, [`RequantConfig::rows`] rows): `z` is a copy of a cell, or a fresh
     /// witness cell holding `z_int` (when a Freivalds check constrains it instead of a dot
     /// product). Returns the cells of `z` and `y`.
@@ -241,6 +352,9 @@ impl<F: PrimeField> RequantChip<F> {
         op: RequantOp<'_>,
     ) -> Result<(ACell<F>, ACell<F>), Error> {
         let c = &self.config;
+        if c.chained {
+            return Err(Error::Synthesis);
+        }
         let s = op.shift;
         ctx.enable(&c.q_req, row)?;
         let pow = 1i128 << s;

@@ -251,12 +251,36 @@ fn identity_table_out_of_range_quotient_rejected_by_activation_lookup() {
 /// activation entry, and only the range entry rejects the negative remainder.
 #[test]
 fn merged_lookups_out_of_range_remainder_rejected_by_the_requant_lookup() {
+    let params = CircuitParams { width: 4, merged_lookups: true, ..Default::default() };
+    // Cells of element j: z, q, r, the copy of r (next row), y.
+    let tried = forged_remainders_rejected(params, 5, [1, 2, 3, 4], "requant");
+    println!("merged-lookup remainder forgeries rejected by the requant lookup: {tried}");
+}
+
+/// The compact column set's chained requant: the same consistent forgery (`q + 1` with the
+/// remainder `r - 2^s`, its copy on the range row, `y` and the public output to match, so the
+/// rescale gate and every copy hold) is rejected by the range entry of the one lookup alone.
+#[test]
+fn compact_out_of_range_remainder_rejected_by_the_chained_lookup() {
+    let params = CircuitParams { width: 3, merged_lookups: true, identity_table: true, compact: true, ..Default::default() };
+    // Cells of element j: the one-term dot row's input copy and acc, then q, r, y and the copy
+    // of r on the range row.
+    let tried = forged_remainders_rejected(params, 6, [2, 3, 5, 4], "requant (chained)");
+    println!("compact remainder forgeries rejected by the chained lookup: {tried}");
+}
+
+/// A one-layer ReLU requant model under `params` (one lookup argument), forged per element
+/// whose `q + 1` is still in the table: `q + 1`, `r - 2^s` and its copy, `y + 1` and the output.
+/// `stride` is the element's advice cells and `cells` the offsets of `q`, `r`, the copy of `r`
+/// and `y` among them. Every forgery must fail the lookup `lookup` and nothing else. Returns
+/// the number of forgeries tried.
+fn forged_remainders_rejected(params: CircuitParams, stride: usize, cells: [usize; 4], lookup: &str) -> usize {
+    let [q_at, r_at, copy_at, y_at] = cells;
     let mut tried = 0;
     for shift in 1..=2u32 {
         let zs: Vec<i64> = (0..(6i64 << shift)).step_by(3).collect();
         let n = zs.len();
         let m = super::builders::requant_only(n, 4, shift, Activation::Relu);
-        let params = CircuitParams { width: 4, merged_lookups: true, ..Default::default() };
         let spec = CircuitSpec::compile_params(&m, &params).unwrap();
         assert_eq!(spec.lookup_arguments, 1, "{spec:?}");
         let honest = ModelCircuit::<Fr>::new(Arc::new(m), params, [5; 32], Some(zs.clone())).unwrap();
@@ -268,20 +292,20 @@ fn merged_lookups_out_of_range_remainder_rejected_by_the_requant_lookup() {
                 continue;
             }
             let p = 1i64 << shift;
-            let base = 1 + n + 5 * j; // cells z, q, r, the copy of r (next row), y of element j
+            let base = 1 + n + stride * j;
             let mut c = honest.clone();
-            c.forge = vec![(base + 1, 1), (base + 2, -p), (base + 3, -p), (base + 4, 1)];
+            c.forge = vec![(base + q_at, 1), (base + r_at, -p), (base + copy_at, -p), (base + y_at, 1)];
             let mut bad = inst.clone();
             bad[1 + n + j] = to_field(q + 1);
             let f = failures(spec.k, &c, bad);
             assert!(!f.is_empty(), "shift {shift} z {z} accepted");
             assert!(
-                f.iter().all(|e| matches!(e, VerifyFailure::Lookup { name, .. } if name == "requant")),
+                f.iter().all(|e| matches!(e, VerifyFailure::Lookup { name, .. } if name == lookup)),
                 "unexpected failures {f:?}"
             );
             tried += 1;
         }
     }
     assert!(tried > 0);
-    println!("merged-lookup remainder forgeries rejected by the requant lookup: {tried}");
+    tried
 }

@@ -46,6 +46,57 @@ fn merged_lookups() {
     }
 }
 
+/// The compact column set (`CircuitParams::compact`): kind column, chained requant rows, bias on
+/// the requant row, `acc` out of the copy argument. Dense layers with ReLU and the identity (by
+/// table), a standalone requant and a permute (one-term dot rows before their requants), at
+/// widths 3 and 4: honest accepted, every mutation rejected.
+#[test]
+fn compact_column_set() {
+    let compact = |width| crate::CircuitParams { width, merged_lookups: true, identity_table: true, compact: true, ..Default::default() };
+    for act in [Activation::Relu, Activation::Identity] {
+        let (m, x) = dense(act.clone(), 1);
+        for width in [3, 4] {
+            let r = crate::testing::check_circuit(&m, &x, &compact(width), MUTATIONS, 7).unwrap();
+            println!("compact {act:?} w{width}: {r:?}");
+            assert!(r.mutations > 0);
+        }
+    }
+    let mut rng = SplitMix(4);
+    let mut m = CircuitModel {
+        input_len: 6,
+        bits: BITS,
+        layers: vec![
+            affine("fc1", vec![0], dense_rows(&mut rng, 6, 5, 0), Activation::Relu),
+            Layer { name: "perm".into(), kind: LayerKind::Permute { input: 1, perm: vec![4, 0, 3, 1, 2] } },
+            Layer { name: "rescale".into(), kind: LayerKind::Requant { input: 2, requant: Requant { shift: 0, act: table_act() } } },
+        ],
+    };
+    let x: Vec<i64> = (0..6).map(|_| rng.below(200) as i64 - 100).collect();
+    fit_shifts(&mut m, &x);
+    let r = crate::testing::check_circuit(&m, &x, &compact(3), MUTATIONS, 7).unwrap();
+    println!("compact fc1, permute, requant w3: {r:?}");
+    assert!(r.exhaustive, "{r:?}");
+    // An embedding (ids 0..8, two table columns) feeding a dense layer: each lookup gets its
+    // one-term dot row.
+    let column = |name: &str, mul: i64| Activation::Table { name: name.into(), min: 0, values: (0..8).map(|i| (i * mul) % 37 - 18).collect() };
+    let mut e = CircuitModel {
+        input_len: 3,
+        bits: BITS,
+        layers: vec![
+            Layer { name: "embed".into(), kind: LayerKind::Embedding { input: 0, tables: vec![column("e0", 5), column("e1", 11)] } },
+            affine("fc", vec![1], dense_rows(&mut rng, 6, 2, 0), Activation::Relu),
+        ],
+    };
+    let ids = vec![3, 0, 7];
+    fit_shifts(&mut e, &ids);
+    let r = crate::testing::check_circuit(&e, &ids, &compact(3), MUTATIONS, 7).unwrap();
+    println!("compact embedding, fc w3: {r:?}");
+    assert!(r.exhaustive, "{r:?}");
+    // What the set is for: `a_0 .. a_2` alone in the copy argument, one lookup, one selector.
+    let spec = crate::spec::CircuitSpec::compile_params(&m, &compact(3)).unwrap();
+    assert_eq!((spec.equality_columns, spec.lookup_arguments, spec.selectors, spec.fixed_columns), (3, 1, 1, 7), "{spec:?}");
+}
+
 #[test]
 fn requant_table() {
     let mut rng = SplitMix(3);
