@@ -83,7 +83,7 @@ pub struct ModelConfig {
     pub consts: ConstConfig,
     /// `a_0 .. a_{W-1}, acc`.
     pub advice: Vec<Column<Advice>>,
-    /// `f_0 .. f_{W-1}, bias, cont`.
+    /// `f_0 .. f_{W-1}, bias, cont` (the compact set: `f_0 .. f_{W-1}, K`).
     pub fixed: Vec<Column<Fixed>>,
     pub dot: DotConfig,
     pub requant: RequantConfig,

@@ -228,8 +228,8 @@ impl RequantConfig {
         }
     }
 
-    /// Rows one element takes: 2 for an identity without a table and, with merged lookups,
-    /// for a table activation (its remainder's range check); else 1.
+    /// Rows one element takes: 2 for an identity without a table and, with merged lookups or
+    /// chained, for a table activation (its remainder's range check); else 1.
     pub fn rows(&self, op: &RequantOp<'_>) -> usize {
         if op.is_identity() || self.merged || self.chained {
             2
