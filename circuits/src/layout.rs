@@ -517,16 +517,11 @@ pub fn layout<F: PrimeField>(
                     .map(|(j, c)| (ZIn::Copy(c), xi.and_then(|v| v.get(j)).copied()))
                     .collect();
                 let out: Vec<ACell<F>> = match lanes.len() {
-                    _ if params.compact => items
-                        .iter()
-                        .map(|&(z, zi)| match z {
-                            ZIn::Copy(c) => chained(ctx, c, zi, rq),
-                            ZIn::Fresh => Err(Error::Synthesis),
-                        })
-                        .collect::<Result<_, _>>()?,
+                    // The compact set has one lane (a single inference).
                     1 => items
                         .iter()
                         .map(|&(z, zi)| match z {
+                            ZIn::Copy(c) if params.compact => chained(ctx, c, zi, rq),
                             ZIn::Copy(c) => req.assign(ctx, c, zi, rq),
                             ZIn::Fresh => Err(Error::Synthesis),
                         })

@@ -228,10 +228,10 @@ impl RequantConfig {
         }
     }
 
-    /// Rows one element takes: 2 for an identity without a table and, with merged lookups or
-    /// chained, for a table activation (its remainder's range check); else 1.
+    /// Rows one element takes: 2 for an identity without a table and, with merged lookups (the
+    /// chained form has them too), for a table activation (its remainder's range check); else 1.
     pub fn rows(&self, op: &RequantOp<'_>) -> usize {
-        if op.is_identity() || self.merged || self.chained {
+        if op.is_identity() || self.merged {
             2
         } else {
             1
