@@ -680,11 +680,17 @@ fn keyed_verifier_is_bound_to_its_key() {
     assert!(matches!(e, pipeline::PipelineError::Evm(EvmError::ContractMismatch { .. })), "{e}");
 }
 
-/// A KZG case with the given visibility (hashed weights, input or output).
-fn kzg_case_with(model: &str, name: &str, v: zkinfer::circuits::visibility::Visibility) -> Case {
-    let settings = kzg_settings().with_visibility(v);
+/// A KZG case with the given visibility (hashed weights, input or output), at the test width
+/// or, with `evm_target`, on the shape `--target evm` chooses.
+fn kzg_case_with(model: &str, name: &str, v: zkinfer::circuits::visibility::Visibility, evm_target: bool) -> Case {
+    use zkinfer::target::Target;
+    let mut settings = kzg_settings().with_visibility(v);
     let cache = ParamsCache::new(cache_dir());
     let prepared = pipeline::prepare(&zoo(model), &zoo("calibration.json"), &settings.quant).expect("prepare");
+    if evm_target {
+        settings.target = Target::Evm;
+        settings.circuit = pipeline::auto_params_for(&prepared, &settings.circuit, Target::Evm).expect("evm shape");
+    }
     let dir = scratch(name);
     let mut t = Timings::default();
     let setup = pipeline::setup(&prepared, &settings, &dir, &cache, false, &mut t, &|_| {}).expect("setup");
@@ -703,8 +709,8 @@ fn hashed_weights() -> zkinfer::circuits::visibility::Visibility {
 }
 
 /// Hashed models on chain: the keyed verifier (snark-verifier's is over EIP-170), deployable, accepting the honest proof; a flipped proof byte and a changed
-/// public value (the weights commitment) are rejected.
-fn check_hashed(c: &Case, name: &str) {
+/// public value (the weights commitment) are rejected. Returns revm's gas.
+fn check_hashed(c: &Case, name: &str) -> u64 {
     assert_eq!(c.meta.kind, VerifierKind::Keyed, "{:?}", c.meta);
     let key = c.meta.key_contract.expect("key contract");
     assert!(c.meta.runtime_bytes <= EIP170_LIMIT && key.runtime_bytes <= EIP170_LIMIT, "{:?}", c.meta);
@@ -722,25 +728,44 @@ fn check_hashed(c: &Case, name: &str) {
     let mut bad = c.proof.clone();
     bad.input.values[0] += 1;
     assert!(!run_keyed(&c.dir, &bad, &format!("{name}_input")).accepted);
+    let gas = run.outcome.gas_used.expect("gas of the honest run");
+    let est = zkinfer::target::evm_gas(&c.shape) as f64;
+    assert!((est - gas as f64).abs() <= 0.03 * gas as f64, "{name}: estimate {est} against {gas}: {:?}", c.shape);
+    gas
 }
 
+/// Issue 15's target for hashed weights: the zoo MLP and CNN under `--target evm` (the compact
+/// column set with its pack and Poseidon chips, paired dot rows) verify on chain for at most
+/// 500,000 gas (revm's gas is deterministic).
 #[test]
 fn mlp_hashed_weights_verify_on_chain() {
-    let c = kzg_case_with("mlp.onnx", "evm_mlp_hashed", hashed_weights());
-    check_hashed(&c, "mlp_hashed");
+    let c = kzg_case_with("mlp.onnx", "evm_mlp_hashed", hashed_weights(), true);
+    assert!(c.shape.msm_terms < 40, "{:?}", c.shape);
+    let gas = check_hashed(&c, "mlp_hashed");
+    assert!(gas <= 500_000, "{gas}");
 }
 
 #[test]
 fn cnn_hashed_weights_verify_on_chain() {
-    let c = kzg_case_with("cnn.onnx", "evm_cnn_hashed", hashed_weights());
-    check_hashed(&c, "cnn_hashed");
+    let c = kzg_case_with("cnn.onnx", "evm_cnn_hashed", hashed_weights(), true);
+    let gas = check_hashed(&c, "cnn_hashed");
+    assert!(gas <= 500_000, "{gas}");
+}
+
+/// Hashed weights at the test width (the column layout of `--target prove`): still deployable
+/// and checked on chain.
+#[test]
+fn mlp_hashed_weights_at_width_4_verify_on_chain() {
+    let c = kzg_case_with("mlp.onnx", "evm_mlp_hashed_w4", hashed_weights(), false);
+    check_hashed(&c, "mlp_hashed_w4");
 }
 
 #[test]
 fn mlp_everything_hashed_verifies_on_chain() {
+    // Weights, input and output hashed, on the shape `--target evm` chooses.
     use zkinfer::circuits::visibility::{TensorVisibility, Visibility, WeightVisibility};
     let v = Visibility { input: TensorVisibility::Hashed, output: TensorVisibility::Hashed, weights: WeightVisibility::Hashed };
-    let c = kzg_case_with("mlp.onnx", "evm_mlp_all_hashed", v);
+    let c = kzg_case_with("mlp.onnx", "evm_mlp_all_hashed", v, true);
     assert_eq!(c.meta.kind, VerifierKind::Keyed, "{:?}", c.meta);
     assert_eq!(c.meta.shape.public_inputs, 3, "commitments of weights, input and output");
     let run = verify_evm(&c.dir.join("proof.json"), None, None, &ALLOW, &cache()).expect("EVM run");
@@ -754,6 +779,9 @@ fn mlp_everything_hashed_verifies_on_chain() {
     b[bytes.len() / 2] ^= 0x01;
     let bad = ProofFile { proof: hex::encode(&b), ..c.proof.clone() };
     assert!(!run_keyed(&c.dir, &bad, "mlp_all_hashed_flip").accepted);
+    // `--target evm` puts the three commitments on the compact column set too.
+    let gas = run.outcome.gas_used.expect("gas of the honest run");
+    assert!(c.shape.msm_terms < 40 && gas <= 500_000, "{gas}: {:?}", c.shape);
 }
 
 /// A two-phase circuit (a batch of two: the Freivalds chip's challenge and second-phase

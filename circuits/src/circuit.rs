@@ -99,9 +99,11 @@ pub struct CircuitParams {
     /// copy argument), one selector for the requant gate and lookup. Five fixed columns, one
     /// copy-argument column and one grand product fewer than with merged lookups alone, for
     /// longer layouts: what `--target evm` picks for models of affine, requant and embedding
-    /// layers. Needs `merged_lookups`, `identity_table`, one output per row, a single
-    /// inference, the default visibility and no softmax or products. False in files that
-    /// predate it, and then not written.
+    /// layers. With hashing, the pack and Poseidon chips of the set add no column
+    /// ([`crate::hashing::HashConfig::configure_compact`]) and `hashed` weights use paired
+    /// input and weight rows ([`crate::chips::dot`]). Needs `merged_lookups`,
+    /// `identity_table`, one output per row, a single inference and no softmax or products.
+    /// False in files that predate it, and then not written.
     #[serde(default, skip_serializing_if = "is_false")]
     pub compact: bool,
 }
@@ -201,12 +203,11 @@ impl CircuitParams {
                 && self.identity_table
                 && self.outputs == 1
                 && self.batch == 1
-                && self.visibility == Visibility::default()
                 && !self.softmax
                 && !self.products)
         {
             return Err(CircuitError::BadSettings(
-                "the compact column set needs merged lookups, an identity table, one output per dot row, a single inference, the default visibility and neither softmax nor products".into(),
+                "the compact column set needs merged lookups, an identity table, one output per dot row, a single inference and neither softmax nor products".into(),
             ));
         }
         if self.softmax && self.width < 4 {

@@ -13,6 +13,10 @@
 //! minimum of 9, and fixed columns up to its minimum of 6. The pack chip uses
 //! [`pack_columns`] limb columns (each with its own range lookup); the Poseidon chip uses every
 //! advice and fixed column.
+//!
+//! The compact column set ([`HashConfig::configure_compact`]) adds no column: the pack chip's
+//! Horner form over `(a_0, a_1)` and `(f_0, f_1, f_2)`, one range lookup, and the sponge of
+//! [`crate::chips::poseidon_compact`] over `a_0 .. a_2`, `acc` and `f_0 .. f_2`.
 use halo2_proofs::{
     circuit::Value,
     halo2curves::ff::PrimeField,
@@ -23,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::chips::ctx::{ACell, Ctx};
 use crate::chips::pack::{Limb, PackChip, PackColumns, PackConfig};
 use crate::chips::poseidon::{PoseidonChip, PoseidonConfig, MIN_ADVICE, MIN_FIXED};
+use crate::chips::poseidon_compact::{PoseidonCompactChip, PoseidonCompactConfig};
 use crate::chips::tables::{TableConfig, TablePlan};
 use crate::circuit::CircuitParams;
 use crate::commit::{arch_tag, pow2, ItemPlan};
@@ -46,7 +51,16 @@ pub struct HashConfig {
     /// Added fixed columns (only at small widths).
     pub fixed: Vec<Column<Fixed>>,
     pub pack: PackConfig,
-    pub poseidon: PoseidonConfig,
+    pub poseidon: Sponge,
+}
+
+/// The Poseidon chip a circuit uses.
+#[derive(Clone, Debug)]
+pub enum Sponge {
+    /// Several rounds per row over many columns ([`crate::chips::poseidon`]).
+    Rows(PoseidonConfig),
+    /// The compact column set's ([`crate::chips::poseidon_compact`]).
+    Compact(PoseidonCompactConfig),
 }
 
 impl HashConfig {
@@ -89,13 +103,27 @@ impl HashConfig {
             },
             tables,
         );
-        let poseidon = PoseidonConfig::configure(meta, all_advice, all_fixed);
+        let poseidon = Sponge::Rows(PoseidonConfig::configure(meta, all_advice, all_fixed));
         HashConfig {
             advice,
             fixed,
             pack,
             poseidon,
         }
+    }
+
+    /// The hashing chips of the compact column set over its columns: `inputs = a_0 .. a_2`
+    /// (equality-enabled), `acc`, and `fixed = f_0 .. f_2`. No column is added.
+    pub fn configure_compact<F: PrimeField>(
+        meta: &mut ConstraintSystem<F>,
+        inputs: [Column<Advice>; 3],
+        acc: Column<Advice>,
+        fixed: [Column<Fixed>; 3],
+        tables: &TableConfig,
+    ) -> Self {
+        let pack = PackConfig::configure_horner(meta, inputs[0], inputs[1], fixed, tables);
+        let poseidon = Sponge::Compact(PoseidonCompactConfig::configure(meta, inputs, acc, fixed));
+        HashConfig { advice: Vec::new(), fixed: Vec::new(), pack, poseidon }
     }
 
     /// The advice weight columns `w_0 .. w_{W-1}`.
@@ -265,7 +293,10 @@ fn hash<F: PrimeField>(
     stats: &mut HashingStats,
 ) -> Result<ACell<F>, Error> {
     let row0 = ctx.row;
-    let h = PoseidonChip::new(hc.poseidon.clone()).hash(ctx, domain, msg)?;
+    let h = match &hc.poseidon {
+        Sponge::Rows(c) => PoseidonChip::new(c.clone()).hash(ctx, domain, msg)?,
+        Sponge::Compact(c) => PoseidonCompactChip::new(c.clone()).hash(ctx, domain, msg)?,
+    };
     stats.poseidon_rows += ctx.row - row0;
     stats.permutations += poseidon::permutations(msg.len());
     Ok(h)

@@ -25,6 +25,9 @@
 //! `f_0 .. f_{W-1}` and the kind column `K` ([`crate::chips::kind`]); one selector `q_look`.
 //! Every requant is chained to the dot rows before it (a requant of a cell that is not a dot
 //! result gets a one-term dot row first), so the header packs inputs into `a_0 .. a_{W-1}` only.
+//! With hashing, the set's pack and Poseidon chips reuse these columns (selectors `q_pack`,
+//! `q_full`, `q_part`; [`crate::hashing::HashConfig::configure_compact`]), and `hashed` weights
+//! take paired input and weight rows ([`crate::chips::dot`]) instead of fixed weights.
 //!
 //! A batch (`CircuitParams::batch > 1`, see [`crate::batch`]) holds `N` inputs in the header and
 //! `N` samples in every tensor; it adds requant lanes (`a_{4l..4l+3}`, `f_{4l..4l+3}`) and the
@@ -219,7 +222,9 @@ impl ModelConfig {
     /// `f_0 .. f_{W-1}` and the kind column `K` ([`crate::chips::kind`]), which switches the
     /// dot rows and the public and constant rows; one selector `q_look` for the chained requant
     /// ([`RequantConfig::configure_chained`]: `(x, r, y) = (a_0, a_1, a_2)`, `(pow, half, tag) =
-    /// (f_0, f_1, f_2)`) and the merged table. No bias, `cont`, max-pool or hashing columns.
+    /// (f_0, f_1, f_2)`) and the merged table. No bias, `cont`, max-pool or hashing columns:
+    /// hashing reuses these (`HashConfig::configure_compact`), and `hashed` weights switch the
+    /// dot to paired input and weight rows (`DotConfig::configure_paired`).
     fn configure_compact<F: PrimeField>(meta: &mut ConstraintSystem<F>, params: &CircuitParams) -> Self {
         let w = params.width.max(MIN_WIDTH);
         let instance = meta.instance_column();
@@ -232,7 +237,11 @@ impl ModelConfig {
         let kind = meta.fixed_column();
         let tables = TableConfig::configure(meta, true);
         let slots = inputs.iter().copied().zip(weights.iter().copied()).collect();
-        let dot = DotConfig::configure_kind(meta, slots, acc, kind);
+        // `hashed` weights: paired input and weight rows, `f_i` free for the hashing chips.
+        let dot = match params.visibility.weights {
+            WeightVisibility::Hashed => DotConfig::configure_paired(meta, slots, acc, kind),
+            WeightVisibility::Fixed => DotConfig::configure_kind(meta, slots, acc, kind),
+        };
         // In bounds: w >= MIN_WIDTH = 3.
         let requant = RequantConfig::configure_chained(
             meta,
@@ -243,6 +252,15 @@ impl ModelConfig {
         );
         let consts = ConstConfig::configure_switched(meta, inputs.clone(), weights.clone(), instance, Some(kind));
         let public = PublicConfig { q_pub: consts.q_const, col: inputs[0], instance };
+        let hash = params.visibility.needs_hashing().then(|| {
+            HashConfig::configure_compact(
+                meta,
+                [inputs[0], inputs[1], inputs[2]],
+                acc,
+                [weights[0], weights[1], weights[2]],
+                &tables,
+            )
+        });
         let mut advice = inputs;
         advice.push(acc);
         let mut fixed = weights;
@@ -258,7 +276,7 @@ impl ModelConfig {
             requant,
             maxpool: None,
             tables,
-            hash: None,
+            hash,
             requant_lanes: Vec::new(),
             freivalds: None,
         }
@@ -351,7 +369,7 @@ pub fn layout<F: PrimeField>(
     let param_cells = match hashed_weights {
         true => Some(hashing::assign_params(
             ctx,
-            &cfg.advice,
+            &cfg.advice[..ncols],
             hc()?,
             model,
             params.weight_bits,
@@ -414,20 +432,23 @@ pub fn layout<F: PrimeField>(
                     _ => None,
                 };
                 if params.compact {
-                    // Each output's dot rows, then its chained requant (bias added there).
+                    // Each output's dot rows, then its chained requant (a fixed bias is added
+                    // there; a hashed one is terms of the dot rows).
                     let mut out = Vec::with_capacity(aff.rows.len());
                     for (j, row) in aff.rows.iter().enumerate() {
-                        let terms = row
-                            .terms
-                            .iter()
-                            .map(|t| {
-                                let x = srcs.get(t.src as usize).and_then(|s| s.get(t.idx as usize));
-                                Ok((x.ok_or(Error::Synthesis)?, t.coeff))
-                            })
-                            .collect::<Result<Vec<_>, Error>>()?;
-                        let acc = dot.assign(ctx, 0, &terms)?;
+                        let x = |t: &crate::ir::Term| srcs.get(t.src as usize).and_then(|s| s.get(t.idx as usize)).ok_or(Error::Synthesis);
+                        let (acc, bias) = match (pcells, &aff.params) {
+                            (Some((pc, lc)), Some(pm)) => {
+                                let terms = hashed_terms(pc, lc, pm, j, row, x)?;
+                                (dot.assign_advice_weights(ctx, &terms)?, 0)
+                            }
+                            _ => {
+                                let terms = row.terms.iter().map(|t| Ok((x(t)?, t.coeff))).collect::<Result<Vec<_>, Error>>()?;
+                                (dot.assign(ctx, 0, &terms)?, row.bias)
+                            }
+                        };
                         let z_int = zs.and_then(|z| z.get(j)).copied();
-                        out.push(req.assign_chained(ctx, &acc, row.bias, z_int, rq)?);
+                        out.push(req.assign_chained(ctx, &acc, bias, z_int, rq)?);
                     }
                     (out, "affine", lookups)
                 } else if cfg.dot.outputs() > 1 && pcells.is_none() && n == 1 {
@@ -456,25 +477,7 @@ pub fn layout<F: PrimeField>(
                             };
                             let z = match (pcells, &aff.params) {
                                 (Some((pc, lc)), Some(pm)) => {
-                                    let tw = pm.term_weight.get(j).ok_or(Error::Synthesis)?;
-                                    let mut terms = row
-                                        .terms
-                                        .iter()
-                                        .zip(tw)
-                                        .map(|(t, &wi)| {
-                                            let w = lc
-                                                .weights
-                                                .get(wi as usize)
-                                                .ok_or(Error::Synthesis)?;
-                                            Ok((input(t)?, w))
-                                        })
-                                        .collect::<Result<Vec<_>, Error>>()?;
-                                    let bi = *pm.row_bias.get(j).ok_or(Error::Synthesis)?;
-                                    let limbs =
-                                        lc.biases.get(bi as usize).ok_or(Error::Synthesis)?;
-                                    for (p, c) in pc.powers.iter().zip(limbs) {
-                                        terms.push((p, c));
-                                    }
+                                    let terms = hashed_terms(pc, lc, pm, j, row, input)?;
                                     dot.assign_advice_weights(ctx, &terms)?
                                 }
                                 _ => {
@@ -627,7 +630,7 @@ pub fn layout<F: PrimeField>(
     if let Some(pc) = &param_cells {
         let h = hashing::commit_model(
             ctx,
-            &cfg.advice,
+            &cfg.advice[..ncols],
             hc()?,
             model,
             params.weight_bits,
@@ -706,6 +709,30 @@ pub fn layout<F: PrimeField>(
         param_cells: param_cells.map(|p| p.indices).unwrap_or_default(),
     };
     Ok((bindings, stats))
+}
+
+/// The terms `(input, weight cell)` of output `j` of an affine layer with `hashed` weights:
+/// one per term, with the canonical weight cell of `lc`, then one per bias limb, whose input is
+/// the constant cell `2^(kL)`.
+fn hashed_terms<'c, F: PrimeField>(
+    pc: &'c hashing::ParamCells<F>,
+    lc: &'c hashing::LayerCells<F>,
+    pm: &crate::ir::ParamMap,
+    j: usize,
+    row: &crate::ir::AffineRow,
+    input: impl Fn(&crate::ir::Term) -> Result<&'c ACell<F>, Error>,
+) -> Result<Vec<(&'c ACell<F>, &'c ACell<F>)>, Error> {
+    let tw = pm.term_weight.get(j).ok_or(Error::Synthesis)?;
+    let mut terms = row
+        .terms
+        .iter()
+        .zip(tw)
+        .map(|(t, &wi)| Ok((input(t)?, lc.weights.get(wi as usize).ok_or(Error::Synthesis)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let bi = *pm.row_bias.get(j).ok_or(Error::Synthesis)?;
+    let limbs = lc.biases.get(bi as usize).ok_or(Error::Synthesis)?;
+    terms.extend(pc.powers.iter().zip(limbs));
+    Ok(terms)
 }
 
 /// The accumulators `z_j` of every output of `aff` with `g` outputs per dot row: outputs that

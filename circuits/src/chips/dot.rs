@@ -50,6 +50,23 @@
 //! terms whose inputs are cells holding the constants `2^(kL)`. Every term is kept, zero or not,
 //! so the rows and flags depend on the structure only, never on the weights' values. Unused
 //! slots have flag 0, so whatever a prover puts in their cells does not enter `z`.
+//!
+//! **Paired rows** (`hashed` weights in the compact column set, [`DotConfig::configure_paired`]):
+//! no weight columns at all. Each row of inputs is followed by a row of weights in the same
+//! columns `a_0 .. a_{W-1}` (both copies); the kind column `K` is 1 on an output's first weight
+//! row, 2 on the further ones, 0 on the input rows, and the gate (degree 5) is
+//! `P_1(K) * (acc - sum_i a_i(prev) * a_i) + P_2(K) * (acc - acc(-2) - sum_i a_i(prev) * a_i) = 0`.
+//!
+//! | row    | a_0 .. a_{W-1}      | acc   | K    |
+//! |--------|---------------------|-------|------|
+//! | r      | x_0 .. x_{W-1}      |       | 0    |
+//! | r + 1  | w(0) .. w(W-1)      | acc_0 | 1    |
+//! | r + 2  | x_W .. x_{2W-1}     |       | 0    |
+//! | r + 3  | w(W) .. w(2W-1)     | acc_1 | 2    |
+//!
+//! An unused slot's weight cell is a copy of the constant 0 (its input cell is not assigned),
+//! so nothing a prover puts there enters `z`. Fixed coefficients (a layer without parameters,
+//! the one-term rows before a chained requant) become weight cells copied from constants.
 use std::marker::PhantomData;
 
 use halo2_proofs::{
@@ -87,6 +104,8 @@ pub enum DotRows {
     /// on the further rows. No bias column: the bias is added by the requant row that reads
     /// the result ([`super::requant::RequantChip::assign_chained`]).
     Kind(Column<Fixed>),
+    /// Paired input and weight rows, switched by the kind column (see the module doc).
+    Paired(Column<Fixed>),
 }
 
 impl DotRows {
@@ -95,7 +114,7 @@ impl DotRows {
     fn selector(&self) -> Result<(Selector, Column<Fixed>, Column<Fixed>), Error> {
         match *self {
             DotRows::Selector { q_dot, bias, cont } => Ok((q_dot, bias, cont)),
-            DotRows::Kind(_) => Err(Error::Synthesis),
+            DotRows::Kind(_) | DotRows::Paired(_) => Err(Error::Synthesis),
         }
     }
 }
@@ -184,6 +203,34 @@ impl DotConfig {
         }
     }
 
+    /// The paired-rows gate of the compact column set with `hashed` weights (see the module
+    /// doc), over the equality-enabled `inputs`, `acc` and the kind column `kind`.
+    pub fn configure_paired<F: PrimeField>(
+        meta: &mut ConstraintSystem<F>,
+        slots: Vec<(Column<Advice>, Column<Fixed>)>,
+        acc: Column<Advice>,
+        kind: Column<Fixed>,
+    ) -> Self {
+        meta.create_gate("dot (paired rows)", |m| {
+            let k = m.query_fixed(kind, Rotation::cur());
+            let acc_cur = m.query_advice(acc, Rotation::cur());
+            let acc_prev = m.query_advice(acc, Rotation(-2));
+            let sum = slots.iter().fold(Expression::Constant(F::ZERO), |s, (a, _)| {
+                s + m.query_advice(*a, Rotation::prev()) * m.query_advice(*a, Rotation::cur())
+            });
+            let first = indicator(&k, KIND_DOT_FIRST);
+            let next = indicator(&k, KIND_DOT_NEXT);
+            vec![("acc", first * (acc_cur.clone() - sum.clone()) + next * (acc_cur - acc_prev - sum))]
+        });
+        DotConfig {
+            rows: DotRows::Paired(kind),
+            slots,
+            acc,
+            advice_weights: None,
+            extra: Vec::new(),
+        }
+    }
+
     /// Outputs per dot row (1 + the extra ones).
     pub fn outputs(&self) -> usize {
         1 + self.extra.len()
@@ -255,6 +302,14 @@ impl<F: PrimeField> DotChip<F> {
     ) -> Result<ACell<F>, Error> {
         let w = self.config.width();
         let live: Vec<&(&ACell<F>, i64)> = terms.iter().filter(|(_, c)| *c != 0).collect();
+        if let DotRows::Paired(_) = self.config.rows {
+            // No bias column here either; the coefficients become constant weight cells.
+            if bias != 0 {
+                return Err(Error::Synthesis);
+            }
+            let terms: Vec<(&ACell<F>, Weight<'_, F>)> = live.iter().map(|(x, c)| (*x, Weight::Constant(*c))).collect();
+            return self.assign_paired(ctx, &terms);
+        }
         let rows = Self::rows_for(live.len(), w);
         let start = ctx.alloc(rows);
         let mut acc: Value<F> = Value::known(F::ZERO);
@@ -271,6 +326,8 @@ impl<F: PrimeField> DotChip<F> {
                 // No bias column: the caller adds it on the requant row.
                 DotRows::Kind(_) if b != 0 => return Err(Error::Synthesis),
                 DotRows::Kind(k) => ctx.assign_fixed(k, row, F::from(if r == 0 { KIND_DOT_FIRST } else { KIND_DOT_NEXT })),
+                // Handled above.
+                DotRows::Paired(_) => return Err(Error::Synthesis),
             }
             let mut next = acc * Value::known(F::from(cont)) + Value::known(to_field::<F>(b));
             let chunk = live.iter().skip(r * w).take(w);
@@ -339,6 +396,36 @@ impl<F: PrimeField> DotChip<F> {
         Ok(last)
     }
 
+    /// The paired rows (see the module doc) of `z = sum x * w`: input rows and weight rows,
+    /// `K` on the weight rows. Returns the cell of `z` (on the last row).
+    fn assign_paired(&self, ctx: &mut Ctx<'_, '_, F>, terms: &[(&ACell<F>, Weight<'_, F>)]) -> Result<ACell<F>, Error> {
+        let DotRows::Paired(kind) = self.config.rows else { return Err(Error::Synthesis) };
+        let w = self.config.width();
+        let pairs = Self::rows_for(terms.len(), w);
+        let start = ctx.alloc(2 * pairs);
+        let mut acc: Value<F> = Value::known(F::ZERO);
+        let mut last = None;
+        for p in 0..pairs {
+            let (xrow, wrow) = (start + 2 * p, start + 2 * p + 1);
+            ctx.assign_fixed(kind, wrow, F::from(if p == 0 { KIND_DOT_FIRST } else { KIND_DOT_NEXT }));
+            for (i, slot) in self.config.slots.iter().enumerate() {
+                let Some((x, wt)) = terms.get(p * w + i) else {
+                    constant(ctx, slot.0, wrow, F::ZERO)?;
+                    continue;
+                };
+                ctx.copy_advice(x, slot.0, xrow);
+                let cell = match wt {
+                    Weight::Cell(c) => ctx.copy_advice(c, slot.0, wrow),
+                    Weight::Constant(c) => constant(ctx, slot.0, wrow, to_field(*c))?,
+                };
+                acc = acc + x.value * cell.value;
+            }
+            last = Some(ctx.assign_advice(self.config.acc, wrow, acc));
+        }
+        // pairs >= 1, so the loop ran and `last` is set.
+        last.ok_or(Error::Synthesis)
+    }
+
     /// Lays out `z = sum x * w` with advice weights on fresh rows and returns the cell of `z`.
     /// `terms` are `(input cell, weight cell)`, all kept; both are copied.
     pub fn assign_advice_weights(
@@ -346,6 +433,10 @@ impl<F: PrimeField> DotChip<F> {
         ctx: &mut Ctx<'_, '_, F>,
         terms: &[(&ACell<F>, &ACell<F>)],
     ) -> Result<ACell<F>, Error> {
+        if let DotRows::Paired(_) = self.config.rows {
+            let terms: Vec<(&ACell<F>, Weight<'_, F>)> = terms.iter().map(|(x, w)| (*x, Weight::Cell(w))).collect();
+            return self.assign_paired(ctx, &terms);
+        }
         let (q, wcols) = self
             .config
             .advice_weights
@@ -380,4 +471,17 @@ impl<F: PrimeField> DotChip<F> {
         // rows >= 1, so the loop ran and `last` is set.
         last.ok_or(Error::Synthesis)
     }
+}
+
+/// A weight of the paired rows: a copy of a (canonical, hashed) cell or a constant.
+enum Weight<'a, F: PrimeField> {
+    Cell(&'a ACell<F>),
+    Constant(i64),
+}
+
+/// An advice cell constrained to the constant `v`.
+fn constant<F: PrimeField>(ctx: &mut Ctx<'_, '_, F>, col: Column<Advice>, row: usize, v: F) -> Result<ACell<F>, Error> {
+    let cell = ctx.assign_advice(col, row, Value::known(v));
+    ctx.constrain_constant(cell.cell, v)?;
+    Ok(cell)
 }

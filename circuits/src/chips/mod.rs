@@ -9,6 +9,7 @@ pub mod maxpool;
 pub mod pack;
 pub mod permute;
 pub mod poseidon;
+pub mod poseidon_compact;
 pub mod public;
 pub mod range;
 pub mod requant;

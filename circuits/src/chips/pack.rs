@@ -18,6 +18,20 @@
 //! Slots past `n` in the last row are not assigned and have `pow = 0`: they do not enter the
 //! element. A limb is either a new cell (the canonical cell of a weight, which every use then
 //! copies) or a copy of an existing cell (a tensor value). All columns are shared.
+//!
+//! **Horner form** (the compact column set, [`PackConfig::configure_horner`]): one limb per row
+//! in `v` (`a_0`), the running element in `acc` (`a_1`, equality-enabled, so the element is
+//! copied into the sponge), fixed `mul` (0 on an element's first row, `2^L` after), `half` and
+//! `tag`; the limbs of an element enter most significant first:
+//!
+//! | row       | v          | acc   | mul   | half     | tag | q_pack |
+//! |-----------|------------|-------|-------|----------|-----|--------|
+//! | r         | c_{n-1}    | e_0   | 0     | 2^(L-1)  | L   | 1      |
+//! | r + k     | c_{n-1-k}  | e_k   | 2^L   | 2^(L-1)  | L   | 1      |
+//!
+//! - gate (degree 3): `q_pack * (acc - (mul * acc_prev + v + half)) = 0`, so the last row's
+//!   `e_{n-1} = sum_j (c_j + 2^(L-1)) 2^(jL)`, the same element as the column form;
+//! - one lookup `(q_pack * tag, q_pack * (v + half))` in the range table.
 use std::marker::PhantomData;
 
 use halo2_proofs::{
@@ -40,7 +54,9 @@ pub struct PackConfig {
     pub pow: Vec<Column<Fixed>>,
     pub tag: Column<Fixed>,
     pub half: Column<Fixed>,
-    pub cont: Column<Fixed>,
+    /// `cont` of the column form; `None` in the Horner form, whose `pow` is the one `mul`
+    /// column.
+    pub cont: Option<Column<Fixed>>,
 }
 
 /// The columns the pack chip uses (all passed in, shared with other chips).
@@ -85,16 +101,7 @@ impl PackConfig {
             Constraints::with_selector(q, [("pack", acc_cur - (c * acc_prev + sum))])
         });
         for &v in &limbs {
-            meta.lookup("pack range", |m| {
-                let q = m.query_selector(q_pack);
-                let t = m.query_fixed(tag, Rotation::cur());
-                let h = m.query_fixed(half, Rotation::cur());
-                let x = m.query_advice(v, Rotation::cur());
-                vec![
-                    (q.clone() * t, tables.range_tag),
-                    (q * (x + h), tables.range_val),
-                ]
-            });
+            range_lookup(meta, q_pack, v, tag, half, tables);
         }
         PackConfig {
             q_pack,
@@ -103,9 +110,51 @@ impl PackConfig {
             pow,
             tag,
             half,
-            cont,
+            cont: Some(cont),
         }
     }
+
+    /// The Horner form (see the module doc) over limb column `v`, element column `acc` and
+    /// fixed `[mul, half, tag]`.
+    pub fn configure_horner<F: PrimeField>(
+        meta: &mut ConstraintSystem<F>,
+        v: Column<Advice>,
+        acc: Column<Advice>,
+        fixed: [Column<Fixed>; 3],
+        tables: &TableConfig,
+    ) -> Self {
+        let [mul, half, tag] = fixed;
+        let q_pack = meta.complex_selector();
+        meta.create_gate("pack (horner)", |m| {
+            let q = m.query_selector(q_pack);
+            let e = m.query_advice(acc, Rotation::cur());
+            let prev = m.query_advice(acc, Rotation::prev());
+            let k = m.query_fixed(mul, Rotation::cur());
+            let h = m.query_fixed(half, Rotation::cur());
+            let x = m.query_advice(v, Rotation::cur());
+            Constraints::with_selector(q, [("pack", e - (k * prev + x + h))])
+        });
+        range_lookup(meta, q_pack, v, tag, half, tables);
+        PackConfig { q_pack, limbs: vec![v], acc, pow: vec![mul], tag, half, cont: None }
+    }
+}
+
+/// `(q * tag, q * (v + half))` in the range table.
+fn range_lookup<F: PrimeField>(
+    meta: &mut ConstraintSystem<F>,
+    q_pack: Selector,
+    v: Column<Advice>,
+    tag: Column<Fixed>,
+    half: Column<Fixed>,
+    tables: &TableConfig,
+) {
+    meta.lookup("pack range", |m| {
+        let q = m.query_selector(q_pack);
+        let t = m.query_fixed(tag, Rotation::cur());
+        let h = m.query_fixed(half, Rotation::cur());
+        let x = m.query_advice(v, Rotation::cur());
+        vec![(q.clone() * t, tables.range_tag), (q * (x + h), tables.range_val)]
+    });
 }
 
 /// One limb to pack: a new cell with its value, or a copy of an existing cell.
@@ -165,6 +214,7 @@ impl<F: PrimeField> PackChip<F> {
         l: u32,
     ) -> Result<Packed<F>, Error> {
         let c = &self.config;
+        let Some(cont) = c.cont else { return self.pack_horner(ctx, limbs, l) };
         let ncol = c.limbs.len();
         let mut cells = Vec::with_capacity(limbs.len());
         let mut indices = Vec::with_capacity(limbs.len());
@@ -180,7 +230,7 @@ impl<F: PrimeField> PackChip<F> {
                 ctx.enable(&c.q_pack, row)?;
                 ctx.assign_fixed(c.tag, row, F::from(l as u64));
                 ctx.assign_fixed(c.half, row, h);
-                ctx.assign_fixed(c.cont, row, F::from(u64::from(k > 0)));
+                ctx.assign_fixed(cont, row, F::from(u64::from(k > 0)));
                 for (i, (&col, &pcol)) in c.limbs.iter().zip(&c.pow).enumerate() {
                     let j = k * ncol + i;
                     let Some(limb) = chunk.get(j) else {
@@ -208,5 +258,45 @@ impl<F: PrimeField> PackChip<F> {
             indices,
             elements,
         })
+    }
+
+    /// [`PackChip::pack`] in the Horner form: one limb per row, each element's limbs most
+    /// significant first; the limb cells are returned in limb order all the same.
+    fn pack_horner(&self, ctx: &mut Ctx<'_, '_, F>, limbs: &[Limb<'_, F>], l: u32) -> Result<Packed<F>, Error> {
+        let c = &self.config;
+        let (&v, &mul) = (c.limbs.first().ok_or(Error::Synthesis)?, c.pow.first().ok_or(Error::Synthesis)?);
+        let h: F = to_field(half(l));
+        let base: F = pow2(l);
+        let mut cells = Vec::with_capacity(limbs.len());
+        let mut indices = Vec::with_capacity(limbs.len());
+        let mut elements = Vec::new();
+        for chunk in limbs.chunks(limbs_per_element(l)) {
+            let start = ctx.alloc(chunk.len());
+            let mut acc: Value<F> = Value::known(F::ZERO);
+            let mut at = Vec::with_capacity(chunk.len());
+            let mut last = None;
+            for (k, limb) in chunk.iter().rev().enumerate() {
+                let row = start + k;
+                let m = if k == 0 { F::ZERO } else { base };
+                ctx.enable(&c.q_pack, row)?;
+                ctx.assign_fixed(mul, row, m);
+                ctx.assign_fixed(c.half, row, h);
+                ctx.assign_fixed(c.tag, row, F::from(l as u64));
+                let index = ctx.advice_cells;
+                let cell = match limb {
+                    Limb::New(x) => ctx.assign_advice(v, row, known(x.map(to_field))),
+                    Limb::Copy(src, _) => ctx.copy_advice(src, v, row),
+                };
+                acc = acc * Value::known(m) + cell.value + Value::known(h);
+                at.push((index, cell));
+                last = Some(ctx.assign_advice(c.acc, row, acc));
+            }
+            for (index, cell) in at.into_iter().rev() {
+                indices.push(index);
+                cells.push(cell);
+            }
+            elements.push(last.ok_or(Error::Synthesis)?);
+        }
+        Ok(Packed { limbs: cells, indices, elements })
     }
 }

@@ -62,6 +62,11 @@ fn hashed_weights(width: usize) -> CircuitParams {
     params(width, T::Public, T::Public, W::Hashed)
 }
 
+/// `p` on the compact column set (`--target evm`).
+fn compact(p: CircuitParams) -> CircuitParams {
+    CircuitParams { merged_lookups: true, identity_table: true, compact: true, ..p }
+}
+
 /// Gives every affine layer the general parameter map (one weight per term).
 fn with_param_maps(m: &mut CircuitModel) {
     for layer in &mut m.layers {
@@ -275,18 +280,23 @@ fn packing_and_bias_limbs_round_trip() {
 }
 
 /// The circuit's hashes equal the native ones (MockProver accepts the natively computed
-/// instance) for every visibility and several widths (different Poseidon schedules).
+/// instance) for every visibility and several widths (different Poseidon schedules), and on
+/// the compact column set.
 #[test]
 fn native_and_circuit_hashes_agree() {
     let (m, x) = dense_hashed(3);
-    for width in [3, 4, 8, 12] {
+    // Width 3 also on the compact column set (its own pack and Poseidon chips).
+    for (width, packed) in [(3, false), (4, false), (8, false), (12, false), (3, true)] {
         for (i, o, w) in [
             (T::Public, T::Public, W::Hashed),
             (T::Hashed, T::Hashed, W::Fixed),
             (T::Private, T::Hashed, W::Hashed),
             (T::Hashed, T::Private, W::Hashed),
         ] {
-            let p = params(width, i, o, w);
+            let p = match packed {
+                true => compact(params(width, i, o, w)),
+                false => params(width, i, o, w),
+            };
             let spec = CircuitSpec::compile_params(&m, &p).unwrap();
             let c =
                 ModelCircuit::<Fr>::new(Arc::new(m.clone()), p, [9; 32], Some(x.clone())).unwrap();
@@ -339,6 +349,22 @@ fn harness_on_hashed_circuits() {
             250,
         ),
         ("conv1d, hashed weights", &c, &cx, hashed_weights(4), 600),
+        ("dense, hashed weights, compact", &m, &x, compact(hashed_weights(3)), 500),
+        (
+            "dense, everything hashed, compact",
+            &m,
+            &x,
+            compact(params(3, T::Hashed, T::Hashed, W::Hashed)),
+            250,
+        ),
+        (
+            "dense, private in/out, compact",
+            &m,
+            &x,
+            compact(params(3, T::Private, T::Private, W::Fixed)),
+            250,
+        ),
+        ("conv1d, hashed weights, compact", &c, &cx, compact(hashed_weights(3)), 600),
     ] {
         let r = check_circuit(model, input, &p, n, 11).unwrap();
         assert!(r.exhaustive || n < 600, "{name}: not exhaustive");
