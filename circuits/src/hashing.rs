@@ -303,6 +303,8 @@ fn hash<F: PrimeField>(
 }
 
 /// Packs (range-checks) a tensor's cells as `bits`-bit limbs and, with `domain`, hashes them.
+/// The advice-cell indices of the limb cells are appended to `limb_cells`.
+#[allow(clippy::too_many_arguments)]
 pub fn commit_tensor<F: PrimeField>(
     ctx: &mut Ctx<'_, '_, F>,
     hc: &HashConfig,
@@ -311,6 +313,7 @@ pub fn commit_tensor<F: PrimeField>(
     bits: u32,
     domain: Option<u64>,
     stats: &mut HashingStats,
+    limb_cells: &mut Vec<usize>,
 ) -> Result<Option<ACell<F>>, Error> {
     let limbs: Vec<Limb<'_, F>> = cells
         .iter()
@@ -319,6 +322,7 @@ pub fn commit_tensor<F: PrimeField>(
         .collect();
     let row0 = ctx.row;
     let packed = PackChip::new(hc.pack.clone()).pack(ctx, &limbs, bits)?;
+    limb_cells.extend(&packed.indices);
     stats.pack_rows += ctx.row - row0;
     stats.limbs += limbs.len();
     stats.elements += packed.elements.len();

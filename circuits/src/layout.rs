@@ -311,6 +311,10 @@ pub struct LayoutStats {
     /// Advice-cell indices of the canonical weight and bias limb cells (`hashed` weights).
     #[serde(skip)]
     pub param_cells: Vec<usize>,
+    /// Advice-cell indices of the limb cells that pack tensors (the copies of a `hashed` or
+    /// `private` input, then output), in limb order. Test only.
+    #[serde(skip)]
+    pub tensor_cells: Vec<usize>,
 }
 
 /// Cells bound to instance rows: `(cell, instance row)`.
@@ -641,6 +645,7 @@ pub fn layout<F: PrimeField>(
     }
     // Input: bound above when public; hashed or range-checked here otherwise.
     let input_cells = tensors.first().ok_or(Error::Synthesis)?;
+    let mut tensor_cells = Vec::new();
     let mut commit = |ctx: &mut Ctx<'_, '_, F>,
                       v: TensorVisibility,
                       cells: &[ACell<F>],
@@ -657,6 +662,7 @@ pub fn layout<F: PrimeField>(
                 model.bits,
                 (v == TensorVisibility::Hashed).then_some(dom),
                 &mut hstats,
+                &mut tensor_cells,
             ),
         }
     };
@@ -707,6 +713,7 @@ pub fn layout<F: PrimeField>(
         constants: ctx.constants,
         hashing: hstats,
         param_cells: param_cells.map(|p| p.indices).unwrap_or_default(),
+        tensor_cells,
     };
     Ok((bindings, stats))
 }

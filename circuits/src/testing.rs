@@ -121,6 +121,16 @@ pub fn check_circuit(
 /// Advice-cell indices of the canonical weight and bias limb cells (`hashed` weights), from a
 /// dry run of the layout (the same assignment order as synthesis).
 pub fn param_cells(model: &CircuitModel, params: &CircuitParams) -> Result<Vec<usize>, String> {
+    dry_layout(model, params).map(|s| s.param_cells)
+}
+
+/// The advice-cell indices of the limb cells that pack tensors (input, then output), from
+/// the dry run.
+pub fn tensor_cells(model: &CircuitModel, params: &CircuitParams) -> Result<Vec<usize>, String> {
+    dry_layout(model, params).map(|s| s.tensor_cells)
+}
+
+fn dry_layout(model: &CircuitModel, params: &CircuitParams) -> Result<crate::layout::LayoutStats, String> {
     use halo2_proofs::plonk::ConstraintSystem;
     let mut cs = ConstraintSystem::<Fr>::default();
     let cfg = crate::layout::ModelConfig::configure_with(&mut cs, params);
@@ -128,7 +138,7 @@ pub fn param_cells(model: &CircuitModel, params: &CircuitParams) -> Result<Vec<u
     let mut ctx = crate::chips::ctx::Ctx::<Fr>::dry();
     let (_, stats) = crate::layout::layout(&mut ctx, &cfg, model, &plan, None, Fr::zero(), params)
         .map_err(|e| e.to_string())?;
-    Ok(stats.param_cells)
+    Ok(stats)
 }
 
 /// Whether a MockProver failure is the public block's check: an advice cell of the public

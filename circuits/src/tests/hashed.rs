@@ -38,7 +38,7 @@ use crate::commit::{self, bias_range, model_commitment, pack, split_bias, tensor
 use crate::ir::*;
 use crate::poseidon::{self, domain, Constants};
 use crate::spec::CircuitSpec;
-use crate::testing::{check_circuit, mock_verify, param_cells, SplitMix};
+use crate::testing::{check_circuit, mock_verify, param_cells, tensor_cells, SplitMix};
 use crate::visibility::{TensorVisibility as T, Visibility, WeightVisibility as W};
 
 const LIMB: u32 = 5;
@@ -436,14 +436,15 @@ fn consistent_weight_change_is_caught_by_the_commitment_only() {
     );
 }
 
-/// With hashed weights the verifying key is the same for any weights of the architecture;
-/// with fixed weights it changes with a single weight.
+/// With hashed weights the verifying key is the same for any weights of the architecture (the
+/// compact column set's paired rows too); with fixed weights it changes with a single weight.
 #[test]
 fn hashed_vk_does_not_depend_on_the_weights() {
     let (m, _) = conv1d(&[3, -2, 1, 0, 5, -7], [4, -9]);
     let (m2, _) = conv1d_shift(&[-8, 7, 0, 1, 2, 3], [11, 0], Some(shift_of(&m)));
     for (p, same) in [
         (hashed_weights(4), true),
+        (compact(hashed_weights(3)), true),
         (
             CircuitParams {
                 width: 4,
@@ -653,4 +654,36 @@ fn hashed_weights_real_proofs_ipa_and_kzg() {
     assert!(check(&inst), "KZG: honest proof rejected");
     assert!(!check(&wrong), "KZG: wrong model commitment accepted");
     println!("hashed weights: k={}, IPA and KZG proofs verified", spec.k);
+}
+
+/// Packing's range lookup is what makes a commitment binding, in the compact set's Horner form
+/// too: a consistent forgery that moves `2^L` from one input limb into the next (`x_0 + 2^L`,
+/// `x_1 - 1`: the same packed element, so the same input hash, with the copies and the running
+/// element forged to match) is rejected by the range lookup alone.
+#[test]
+fn compact_pack_carry_forgery_rejected_by_the_range_lookup() {
+    let (mut m, x) = dense(Activation::Relu, 5);
+    // Inputs 0 and 1 feed no dot row: their only cells are the header's and the pack rows'.
+    if let LayerKind::Affine(a) = &mut m.layers[0].kind {
+        for t in a.rows.iter_mut().flat_map(|r| r.terms.iter_mut()) {
+            if t.src == 0 && t.idx < 2 {
+                t.coeff = 0;
+            }
+        }
+    }
+    let p = compact(params(3, T::Hashed, T::Public, W::Fixed));
+    let spec = CircuitSpec::compile_params(&m, &p).unwrap();
+    let honest = ModelCircuit::<Fr>::new(Arc::new(m.clone()), p, [9; 32], Some(x.clone())).unwrap();
+    let inst = honest.instances().unwrap();
+    assert!(failures(spec.k, &honest, inst.clone()).is_empty());
+    let limbs = tensor_cells(&m, &p).unwrap();
+    assert_eq!(limbs.len(), x.len());
+    let big = 1i64 << BITS;
+    // Header: the model hash is cell 0, input i cell 1 + i. On a Horner row the limb cell is
+    // followed by the row's running element; x_1's row comes right before x_0's.
+    let mut c = honest.clone();
+    c.forge = vec![(1, big), (2, -1), (limbs[0], big), (limbs[1], -1), (limbs[1] + 1, -1)];
+    let f = failures(spec.k, &c, inst);
+    assert!(!f.is_empty(), "carry forgery accepted");
+    assert!(f.iter().all(|e| matches!(e, VerifyFailure::Lookup { name, .. } if name == "pack range")), "{f:?}");
 }
