@@ -736,20 +736,24 @@ fn check_hashed(c: &Case, name: &str) -> u64 {
 
 /// Issue 15's target for hashed weights: the zoo MLP and CNN under `--target evm` (the compact
 /// column set with its pack and Poseidon chips, paired dot rows) verify on chain for at most
-/// 500,000 gas (revm's gas is deterministic).
+/// 500,000 gas (revm's gas is deterministic); each model's proof is rejected by the other's
+/// contracts.
 #[test]
-fn mlp_hashed_weights_verify_on_chain() {
-    let c = kzg_case_with("mlp.onnx", "evm_mlp_hashed", hashed_weights(), true);
-    assert!(c.shape.msm_terms < 40, "{:?}", c.shape);
-    let gas = check_hashed(&c, "mlp_hashed");
-    assert!(gas <= 500_000, "{gas}");
-}
-
-#[test]
-fn cnn_hashed_weights_verify_on_chain() {
+fn mlp_and_cnn_hashed_weights_verify_on_chain() {
+    let m = kzg_case_with("mlp.onnx", "evm_mlp_hashed", hashed_weights(), true);
     let c = kzg_case_with("cnn.onnx", "evm_cnn_hashed", hashed_weights(), true);
-    let gas = check_hashed(&c, "cnn_hashed");
-    assert!(gas <= 500_000, "{gas}");
+    for (case, name) in [(&m, "mlp_hashed"), (&c, "cnn_hashed")] {
+        assert!(case.shape.msm_terms < 40, "{name}: {:?}", case.shape);
+        let gas = check_hashed(case, name);
+        assert!(gas <= 500_000, "{name}: {gas}");
+    }
+    // Another model's proof: refused before running (its k differs from the key's) or rejected.
+    for (dir, proof, name) in [(&c.dir, &m.proof, "mlp_hashed_on_cnn"), (&m.dir, &c.proof, "cnn_hashed_on_mlp")] {
+        let d = scratch(name);
+        std::fs::write(d.join("proof.json"), proof.to_json()).unwrap();
+        let run = verify_evm_with(&d.join("proof.json"), Some(&dir.join("vk.bin")), Some(&dir.join(BIN_FILE)), VerifierKind::Keyed, &ALLOW, &cache());
+        assert!(!run.is_ok_and(|r| r.outcome.accepted), "{name}: accepted");
+    }
 }
 
 /// Hashed weights at the test width (the column layout of `--target prove`): still deployable

@@ -718,6 +718,9 @@ pub fn layout<F: PrimeField>(
     Ok((bindings, stats))
 }
 
+/// `(input cell, weight cell)` terms of an advice-weight dot product.
+type WeightTerms<'c, F> = Vec<(&'c ACell<F>, &'c ACell<F>)>;
+
 /// The terms `(input, weight cell)` of output `j` of an affine layer with `hashed` weights:
 /// one per term, with the canonical weight cell of `lc`, then one per bias limb, whose input is
 /// the constant cell `2^(kL)`.
@@ -728,7 +731,7 @@ fn hashed_terms<'c, F: PrimeField>(
     j: usize,
     row: &crate::ir::AffineRow,
     input: impl Fn(&crate::ir::Term) -> Result<&'c ACell<F>, Error>,
-) -> Result<Vec<(&'c ACell<F>, &'c ACell<F>)>, Error> {
+) -> Result<WeightTerms<'c, F>, Error> {
     let tw = pm.term_weight.get(j).ok_or(Error::Synthesis)?;
     let mut terms = row
         .terms
