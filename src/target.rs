@@ -7,7 +7,7 @@
 //! commitment of the proof and of the key), calldata for the proof bytes and public inputs,
 //! and the transcript and field program, which grow with the evaluations and public inputs.
 //! [`evm_gas`] adds these up from a [`VerifierShape`]; its constants are fitted to the revm
-//! measurements of `cargo test --release --test evm -- keyed hashed evm_target --nocapture` (the zoo MLP
+//! measurements of `cargo test --release --test evm --test evm_hashed -- keyed hashed evm_target --nocapture` (the zoo MLP
 //! and CNN at widths 3 and 4, fixed and hashed weights; benches/ONCHAIN.md) and stay within a
 //! few percent of them. Fewer, longer columns trade proving time for fewer terms: the `evm`
 //! target picks, among [`EVM_WIDTHS`], the shape with the lowest estimated gas.

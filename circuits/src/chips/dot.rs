@@ -204,7 +204,8 @@ impl DotConfig {
     }
 
     /// The paired-rows gate of the compact column set with `hashed` weights (see the module
-    /// doc), over the equality-enabled `inputs`, `acc` and the kind column `kind`.
+    /// doc), over the slots' advice columns (equality-enabled; their fixed columns are free for
+    /// other chips here), `acc` and the kind column `kind`.
     pub fn configure_paired<F: PrimeField>(
         meta: &mut ConstraintSystem<F>,
         slots: Vec<(Column<Advice>, Column<Fixed>)>,
