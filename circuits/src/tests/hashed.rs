@@ -285,8 +285,8 @@ fn packing_and_bias_limbs_round_trip() {
 #[test]
 fn native_and_circuit_hashes_agree() {
     let (m, x) = dense_hashed(3);
-    // Width 3 also on the compact column set (its own pack and Poseidon chips).
-    for (width, packed) in [(3, false), (4, false), (8, false), (12, false), (3, true)] {
+    // Widths 3 and 4 also on the compact column set (its own pack and Poseidon chips).
+    for (width, packed) in [(3, false), (4, false), (8, false), (12, false), (3, true), (4, true)] {
         for (i, o, w) in [
             (T::Public, T::Public, W::Hashed),
             (T::Hashed, T::Hashed, W::Fixed),
@@ -365,6 +365,7 @@ fn harness_on_hashed_circuits() {
             250,
         ),
         ("conv1d, hashed weights, compact", &c, &cx, compact(hashed_weights(3)), 600),
+        ("conv1d, hashed weights, compact w4", &c, &cx, compact(hashed_weights(4)), 600),
     ] {
         let r = check_circuit(model, input, &p, n, 11).unwrap();
         assert!(r.exhaustive || n < 600, "{name}: not exhaustive");
