@@ -531,6 +531,9 @@ fn mlp_keyed_verifier_accepts_the_honest_proof_and_rejects_tampering() {
     let VerifierParams::Kzg(params) = &c.params else { panic!("kzg") };
     let st = zkinfer::verifier::statement(&c.vk, &c.proof, &ALLOW).unwrap();
     let (plan, key) = keyed::build(params, &st.key, st.instances.len(), [0; 32]).unwrap();
+    // The spec's count (the gas estimate's input) is the plan's: the unused max-pool selector
+    // commits to the identity and is left out of both.
+    assert_eq!(c.shape.msm_terms, key.msm_terms, "{:?}", c.shape);
     let calldata = evm::encode_calldata(&st.instances, &c.proof.proof_bytes().unwrap());
     for unrolled in [true, false] {
         let source = keyed::source::debug_variant(&keyed::verifier_source(&key, unrolled));

@@ -311,6 +311,9 @@ pub struct LayoutStats {
     /// Advice-cell indices of the canonical weight and bias limb cells (`hashed` weights).
     #[serde(skip)]
     pub param_cells: Vec<usize>,
+    /// Selectors enabled on at least one row ([`Ctx::selectors_used`]).
+    #[serde(default)]
+    pub selectors_used: usize,
     /// Advice-cell indices of the limb cells that pack tensors (the copies of a `hashed` or
     /// `private` input, then output), in limb order. Test only.
     #[serde(skip)]
@@ -714,6 +717,7 @@ pub fn layout<F: PrimeField>(
         hashing: hstats,
         param_cells: param_cells.map(|p| p.indices).unwrap_or_default(),
         tensor_cells,
+        selectors_used: ctx.selectors_used.len(),
     };
     Ok((bindings, stats))
 }

@@ -50,6 +50,10 @@ pub struct CircuitSpec {
     /// Fixed columns before selector compression (selectors counted separately).
     pub fixed_columns: usize,
     pub selectors: usize,
+    /// Selectors the layout enables somewhere; the others are all-zero columns whose
+    /// commitment is the identity (an EVM verifier leaves them out of its MSM).
+    #[serde(default)]
+    pub selectors_used: usize,
     pub lookup_arguments: usize,
     /// Columns in the copy argument.
     #[serde(default)]
@@ -142,6 +146,7 @@ impl CircuitSpec {
             advice_columns: cs.num_advice_columns(),
             fixed_columns: cs.num_fixed_columns(),
             selectors: cs.num_selectors(),
+            selectors_used: stats.selectors_used,
             lookup_arguments: cs.lookups().len(),
             equality_columns: cs.permutation().get_columns().len(),
             advice_queries: cs.advice_queries().len(),
@@ -163,8 +168,9 @@ impl CircuitSpec {
         // Advice, three per lookup (two permuted columns and the product), the copy products,
         // the vanishing argument's random polynomial and quotient pieces, and SHPLONK's W, W'.
         let proof_points = self.advice_columns + 3 * lookups + products + 1 + pieces + 2;
-        // Every fixed column and selector, every copy-argument column's sigma, and [1]G1.
-        let key_points = self.fixed_columns + self.selectors + self.equality_columns + 1;
+        // Every fixed column and used selector (an unused one commits to the identity), every
+        // copy-argument column's sigma, and [1]G1.
+        let key_points = self.fixed_columns + self.selectors_used + self.equality_columns + 1;
         // Each query, the sigmas, each copy product at x and wx (and all but the last at the
         // last row), five per lookup, the random polynomial.
         let evaluations = self.advice_queries

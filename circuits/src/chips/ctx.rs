@@ -49,6 +49,9 @@ pub struct Ctx<'a, 'r, F: PrimeField> {
     pending_constants: Vec<(Cell, F)>,
     /// Next free row.
     pub row: usize,
+    /// Indices of the selectors enabled on at least one row (an unused selector's column is
+    /// all zero: its commitment is the identity, which an EVM verifier leaves out of its MSM).
+    pub selectors_used: std::collections::BTreeSet<usize>,
 }
 
 impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
@@ -61,6 +64,7 @@ impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
             constants: 0,
             pending_constants: Vec::new(),
             row: 0,
+            selectors_used: std::collections::BTreeSet::new(),
         }
     }
 
@@ -74,6 +78,7 @@ impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
             constants: 0,
             pending_constants: Vec::new(),
             row: 0,
+            selectors_used: std::collections::BTreeSet::new(),
         }
     }
 
@@ -133,6 +138,7 @@ impl<'a, 'r, F: PrimeField> Ctx<'a, 'r, F> {
 
     /// Enables a selector at a row.
     pub fn enable(&mut self, selector: &Selector, row: usize) -> Result<(), Error> {
+        self.selectors_used.insert(selector.index());
         match self.region.as_deref_mut() {
             Some(region) => selector.enable(region, row),
             None => Ok(()),
