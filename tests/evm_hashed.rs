@@ -5,7 +5,7 @@ mod common;
 
 use common::evm::*;
 use common::*;
-use zkinfer::evm::{create_evm_verifier, verify_evm, verify_evm_with, VerifierKind, BIN_FILE};
+use zkinfer::evm::{create_evm_verifier, verify_evm, VerifierKind};
 use zkinfer::verifier::evm::EIP170_LIMIT;
 use zkinfer::models::data::Dataset;
 use zkinfer::pipeline;
@@ -82,10 +82,7 @@ fn mlp_and_cnn_hashed_weights_verify_on_chain() {
     }
     // Another model's proof: refused before running (its k differs from the key's) or rejected.
     for (dir, proof, name) in [(&c.dir, &m.proof, "mlp_hashed_on_cnn"), (&m.dir, &c.proof, "cnn_hashed_on_mlp")] {
-        let d = scratch(name);
-        std::fs::write(d.join("proof.json"), proof.to_json()).unwrap();
-        let run = verify_evm_with(&d.join("proof.json"), Some(&dir.join("vk.bin")), Some(&dir.join(BIN_FILE)), VerifierKind::Keyed, &ALLOW, &cache());
-        assert!(!run.is_ok_and(|r| r.outcome.accepted), "{name}: accepted");
+        assert!(!try_run_keyed(dir, proof, name).is_ok_and(|r| r.outcome.accepted), "{name}: accepted");
     }
 }
 

@@ -36,10 +36,16 @@ pub fn cache() -> ParamsCache {
 }
 
 pub fn run_keyed(dir: &Path, proof: &ProofFile, name: &str) -> zkinfer::verifier::evm::EvmOutcome {
+    try_run_keyed(dir, proof, name).expect("keyed EVM run").outcome
+}
+
+/// `proof` (written to a scratch directory) through the keyed verifier of `dir`; an error when
+/// `verify-evm` refuses before running it.
+pub fn try_run_keyed(dir: &Path, proof: &ProofFile, name: &str) -> Result<zkinfer::evm::EvmRun, zkinfer::pipeline::PipelineError> {
     let d = scratch(name);
     let path = d.join("proof.json");
     std::fs::write(&path, proof.to_json()).unwrap();
     let bin = dir.join(BIN_FILE);
-    verify_evm_with(&path, Some(&dir.join("vk.bin")), Some(&bin), VerifierKind::Keyed, &ALLOW, &cache()).expect("keyed EVM run").outcome
+    verify_evm_with(&path, Some(&dir.join("vk.bin")), Some(&bin), VerifierKind::Keyed, &ALLOW, &cache())
 }
 

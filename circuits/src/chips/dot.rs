@@ -183,24 +183,7 @@ impl DotConfig {
         acc: Column<Advice>,
         kind: Column<Fixed>,
     ) -> Self {
-        meta.create_gate("dot (kind)", |m| {
-            let k = m.query_fixed(kind, Rotation::cur());
-            let acc_cur = m.query_advice(acc, Rotation::cur());
-            let acc_prev = m.query_advice(acc, Rotation::prev());
-            let sum = slots.iter().fold(Expression::Constant(F::ZERO), |s, (a, f)| {
-                s + m.query_advice(*a, Rotation::cur()) * m.query_fixed(*f, Rotation::cur())
-            });
-            let first = indicator(&k, KIND_DOT_FIRST);
-            let next = indicator(&k, KIND_DOT_NEXT);
-            vec![("acc", first * (acc_cur.clone() - sum.clone()) + next * (acc_cur - acc_prev - sum))]
-        });
-        DotConfig {
-            rows: DotRows::Kind(kind),
-            slots,
-            acc,
-            advice_weights: None,
-            extra: Vec::new(),
-        }
+        Self::kind_gate(meta, kind, false, slots, acc)
     }
 
     /// The paired-rows gate of the compact column set with `hashed` weights (see the module
@@ -212,24 +195,38 @@ impl DotConfig {
         acc: Column<Advice>,
         kind: Column<Fixed>,
     ) -> Self {
-        meta.create_gate("dot (paired rows)", |m| {
+        Self::kind_gate(meta, kind, true, slots, acc)
+    }
+
+    /// The gate both kind-column forms share,
+    /// `P_1(K) * (acc - sum) + P_2(K) * (acc - acc_prev - sum) = 0`: fixed weights
+    /// ([`DotRows::Kind`]) `sum = sum_i a_i * f_i` and `acc_prev` one row up; `paired`
+    /// ([`DotRows::Paired`]) `sum = sum_i a_i(prev) * a_i` and `acc_prev` two rows up (the
+    /// previous weight row).
+    fn kind_gate<F: PrimeField>(
+        meta: &mut ConstraintSystem<F>,
+        kind: Column<Fixed>,
+        paired: bool,
+        slots: Vec<(Column<Advice>, Column<Fixed>)>,
+        acc: Column<Advice>,
+    ) -> Self {
+        let name = if paired { "dot (paired rows)" } else { "dot (kind)" };
+        meta.create_gate(name, |m| {
             let k = m.query_fixed(kind, Rotation::cur());
             let acc_cur = m.query_advice(acc, Rotation::cur());
-            let acc_prev = m.query_advice(acc, Rotation(-2));
-            let sum = slots.iter().fold(Expression::Constant(F::ZERO), |s, (a, _)| {
-                s + m.query_advice(*a, Rotation::prev()) * m.query_advice(*a, Rotation::cur())
+            let acc_prev = m.query_advice(acc, Rotation(if paired { -2 } else { -1 }));
+            let sum = slots.iter().fold(Expression::Constant(F::ZERO), |s, (a, f)| {
+                s + match paired {
+                    true => m.query_advice(*a, Rotation::prev()) * m.query_advice(*a, Rotation::cur()),
+                    false => m.query_advice(*a, Rotation::cur()) * m.query_fixed(*f, Rotation::cur()),
+                }
             });
             let first = indicator(&k, KIND_DOT_FIRST);
             let next = indicator(&k, KIND_DOT_NEXT);
             vec![("acc", first * (acc_cur.clone() - sum.clone()) + next * (acc_cur - acc_prev - sum))]
         });
-        DotConfig {
-            rows: DotRows::Paired(kind),
-            slots,
-            acc,
-            advice_weights: None,
-            extra: Vec::new(),
-        }
+        let rows = if paired { DotRows::Paired(kind) } else { DotRows::Kind(kind) };
+        DotConfig { rows, slots, acc, advice_weights: None, extra: Vec::new() }
     }
 
     /// Outputs per dot row (1 + the extra ones).
